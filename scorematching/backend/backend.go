@@ -1,0 +1,99 @@
+// Package backend chooses the GoMLX compute backend for the whole project, in one place.
+//
+// The default is GoMLX's pure Go backend, which needs nothing installed. It is configured as
+// "go:parallelism=-1": ops run in parallel with an unbounded worker pool. The upstream default
+// (a pool of 2 x GOMAXPROCS workers) can deadlock on small machines once a graph holds several
+// matrix multiplications (every pool slot held by a node waiting on another); an unbounded pool
+// can never be saturated, so it cannot deadlock that way, and it is the fastest Go configuration
+// measured on a 2-core machine.
+//
+// Setting GOMLX_BACKEND overrides the default, e.g. GOMLX_BACKEND=xla:cpu uses the XLA backend,
+// which needs a PJRT plugin found through PJRT_PLUGIN_LIBRARY_PATH. The plugin is never
+// downloaded at run time unless GOSM_XLA_AUTO_INSTALL=1 is set.
+package backend
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // Registers the pure Go backend ("go").
+	"github.com/gomlx/go-xla/compute/xla"  // Registers the XLA backend ("xla").
+)
+
+// EnvVar is the environment variable that overrides the default backend (GoMLX's own).
+const EnvVar = compute.ConfigEnvVar
+
+// AutoInstallEnvVar, when set to 1, lets the XLA backend download its PJRT plugin.
+const AutoInstallEnvVar = "GOSM_XLA_AUTO_INSTALL"
+
+// Default is the configuration used when GOMLX_BACKEND is not set.
+const Default = "go:parallelism=-1"
+
+// Config returns the backend configuration that New uses: GOMLX_BACKEND when set, else Default.
+func Config() string {
+	if c := strings.TrimSpace(os.Getenv(EnvVar)); c != "" {
+		return c
+	}
+	return Default
+}
+
+// New returns the backend named by Config.
+func New() (compute.Backend, error) {
+	return NewWithConfig(Config())
+}
+
+// NewWithConfig returns the backend for config ("go", "go:parallelism=-1", "xla:cpu", ...),
+// with an error naming config when it is unknown or cannot start.
+func NewWithConfig(config string) (b compute.Backend, err error) {
+	name, _, _ := strings.Cut(config, ":")
+	known := compute.List()
+	if !contains(known, name) {
+		return nil, fmt.Errorf("unknown backend %q (from %q): known backends are %s", name, config, strings.Join(known, ", "))
+	}
+	if name == "xla" {
+		xla.EnableAutoInstall(os.Getenv(AutoInstallEnvVar) == "1")
+	}
+	defer func() { // compute.NewWithConfig panics on some bad configurations.
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("backend %q: %v", config, r)
+		}
+	}()
+	restore := silenceStdout() // The Go backend prints its parallelism setting on stdout.
+	b, err = compute.NewWithConfig(config)
+	restore()
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", config, err)
+	}
+	return b, nil
+}
+
+// Describe returns a one-line description of b for logs and notebooks.
+func Describe(b compute.Backend) string {
+	return fmt.Sprintf("%s (%s)", b.Name(), b.Description())
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// silenceStdout redirects os.Stdout to the null device until the returned function is called,
+// so that a backend's start-up chatter cannot corrupt a command's CSV output.
+func silenceStdout() (restore func()) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return func() {}
+	}
+	saved := os.Stdout
+	os.Stdout = null
+	return func() {
+		os.Stdout = saved
+		null.Close()
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/experiment"
+	"github.com/gosm/gosm/scorematching/train"
+)
+
+func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o := experiment.BlogOptions()
+	fs := newFlags("reproduce", "--out DIR [--epochs N] [--seed S]", stderr)
+	out := fs.String("out", "", "output directory (required): figures, log.csv, model.json, summary.json")
+	fs.IntVar(&o.Train.Epochs, "epochs", o.Train.Epochs, "epochs (the blog's 1000 by default)")
+	seed := fs.Uint64("seed", 0, "seed of the data, the initial weights and the batch order")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	o.DataSeed, o.InitSeed, o.Train.Seed = *seed, *seed, *seed
+	return trainAndWrite(ctx, o, *out, stdout, stderr)
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o := experiment.BlogOptions()
+	fs := newFlags("train", "--dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR", stderr)
+	out := fs.String("out", "", "output directory (required)")
+	dataset := fs.String("dataset", "ring", "data set (ring)")
+	fs.Float64Var(&o.Ring.Radius, "radius", o.Ring.Radius, "ring radius")
+	fs.Float64Var(&o.Ring.Std, "std", o.Ring.Std, "ring radial standard deviation")
+	fs.IntVar(&o.Samples, "samples", o.Samples, "number of training points")
+	fs.StringVar(&o.Loss, "loss", o.Loss, "loss: exact (Hyvarinen) or blog-flawed (the blog's, for demonstration)")
+	fs.IntVar(&o.Train.Epochs, "epochs", o.Train.Epochs, "epochs")
+	fs.IntVar(&o.Train.BatchSize, "batch", o.Train.BatchSize, "batch size")
+	fs.Float64Var(&o.Train.LearningRate, "lr", o.Train.LearningRate, "Adam learning rate")
+	fs.IntVar(&o.Train.ReportEvery, "report-every", o.Train.ReportEvery, "print the loss on all data every N epochs (0: never)")
+	sizes := fs.String("sizes", "2,64,128,64,2", "MLP layer sizes, input first")
+	seed := fs.Uint64("seed", 0, "seed of the data, the initial weights and the batch order")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	if *dataset != "ring" {
+		return fmt.Errorf("unknown dataset %q: known datasets are ring", *dataset)
+	}
+	var err error
+	if o.Sizes, err = splitInts(*sizes); err != nil {
+		return fmt.Errorf("--sizes: %w", err)
+	}
+	o.DataSeed, o.InitSeed, o.Train.Seed = *seed, *seed, *seed
+	return trainAndWrite(ctx, o, *out, stdout, stderr)
+}
+
+// trainAndWrite runs o and writes its outputs into dir. An interrupted run (Ctrl-C) still writes
+// what it has, so no finished epoch is lost.
+func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout, stderr io.Writer) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := checkWritableDir(dir); err != nil {
+		return err
+	}
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
+	fmt.Fprintf(stdout, "Data: %d points of the ring (radius %g, std %g); MLP %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
+		o.Samples, o.Ring.Radius, o.Ring.Std, o.Sizes, o.Loss, o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
+	hooks := train.Hooks{
+		Report:   func(r train.Record) { experiment.PrintReport(stdout, r) },
+		Progress: train.TerminalProgress(stderr, isTerminal(stderr)),
+	}
+	outcome, runErr := experiment.Run(ctx, b, o, hooks)
+	if outcome == nil {
+		return runErr
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "\ninterrupted after %d epochs: writing what was trained so far\n", len(outcome.Result.History))
+	}
+	s, err := outcome.WriteDir(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Trained %d steps in %.1f s (%.1f ms/step).\n", s.Steps, s.Seconds, s.MsPerStep)
+	fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", s.FinalLoss, s.TrueScoreLoss)
+	fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", o.FreshSamples, s.FisherAbsolute, s.FisherRelative)
+	fmt.Fprintf(stdout, "Wrote %s: model.json, log.csv, summary.json, %v\n", dir, s.FigureFilesSaved)
+	if runErr != nil {
+		return fmt.Errorf("interrupted: %w", runErr)
+	}
+	return nil
+}
+
+// checkWritableDir creates dir if needed and checks that a file can be created in it, so that a
+// bad --out fails before training rather than after.
+func checkWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory %q: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("output directory %q is not writable: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,148 @@
+// Package experiment wires the pieces into the runs the command and the notebooks share: sample a
+// toy data set, train a score network on it, measure it against the true score, and write the
+// results (figures, loss log, model) to a directory.
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/metrics"
+	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/toy"
+	"github.com/gosm/gosm/scorematching/train"
+)
+
+// Options describe one training run on the ring.
+type Options struct {
+	Ring     toy.Ring     // The data distribution.
+	Samples  int          // Training points drawn from it.
+	DataSeed uint64       // Seeds the training points.
+	Sizes    []int        // MLP layer sizes.
+	InitSeed uint64       // Seeds the initial weights.
+	Loss     string       // Loss name (see loss.ByName).
+	Train    train.Config // Epochs, batch size, learning rate, batch-order seed, report interval.
+	// FreshSamples is the number of new ring points, drawn with seed DataSeed+1, on which the
+	// learned score is compared with the true one.
+	FreshSamples int
+}
+
+// BlogOptions are the blog's set-up with the corrected loss: 10,000 ring points (R = 1,
+// std = 0.1), the 2-64-128-64-2 tanh MLP, the exact loss, Adam at 1e-4, batches of 512, 1000 epochs.
+func BlogOptions() Options {
+	return Options{
+		Ring:         toy.BlogRing,
+		Samples:      10000,
+		DataSeed:     0,
+		Sizes:        append([]int(nil), net.BlogSizes...),
+		InitSeed:     0,
+		Loss:         "exact",
+		Train:        train.BlogConfig(),
+		FreshSamples: 10000,
+	}
+}
+
+// Validate returns an error naming the first bad option.
+func (o Options) Validate() error {
+	if err := o.Ring.Validate(); err != nil {
+		return err
+	}
+	if o.Samples <= 0 {
+		return fmt.Errorf("number of samples must be positive, got %d", o.Samples)
+	}
+	if o.FreshSamples <= 0 {
+		return fmt.Errorf("number of fresh samples must be positive, got %d", o.FreshSamples)
+	}
+	if err := (net.MLP{Sizes: o.Sizes}).CheckScoreDim(o.Ring.Dim()); err != nil {
+		return err
+	}
+	if _, err := loss.ByName(o.Loss); err != nil {
+		return err
+	}
+	if err := o.Train.Validate(); err != nil {
+		return err
+	}
+	if o.Train.BatchSize > o.Samples {
+		return fmt.Errorf("batch size %d is larger than the data (%d points)", o.Train.BatchSize, o.Samples)
+	}
+	return nil
+}
+
+// Outcome is a finished (or interrupted) run.
+type Outcome struct {
+	Options Options
+	Backend string          // Description of the backend used.
+	Data    [][]float64     // The training points.
+	Result  train.Result    // Loss history and reports.
+	Params  net.Params      // The trained weights.
+	Fisher  metrics.Fisher  // Learned vs true score on fresh points.
+	Net     net.MLP         // The network.
+	Store   *model.Store    // The store holding the trained weights.
+	backend compute.Backend // To evaluate the trained network.
+}
+
+// Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
+// cancelled, Run stops between two steps and returns the outcome so far with ctx's error.
+func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks) (*Outcome, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := o.Ring.Sample(o.Samples, o.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	lossFn, _ := loss.ByName(o.Loss)
+	mlp := net.MLP{Sizes: o.Sizes}
+	store := model.NewStore()
+	if err := mlp.Init(store, o.InitSeed); err != nil {
+		return nil, err
+	}
+	tr := &train.Trainer{Backend: backend, Store: store, Net: mlp, Loss: lossFn, Config: o.Train, Hooks: hooks}
+	res, runErr := tr.Run(ctx, data)
+	out := &Outcome{Options: o, Backend: backend.Name(), Data: data, Result: res, Net: mlp, Store: store, backend: backend}
+	if runErr != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("training: %w", runErr)
+	}
+	if out.Params, err = mlp.GetParams(store); err != nil {
+		return nil, err
+	}
+	if out.Fisher, err = out.measure(); err != nil {
+		return nil, err
+	}
+	return out, runErr
+}
+
+// Scorer returns an evaluator of the trained network.
+func (o *Outcome) Scorer() (*net.Scorer, error) {
+	return net.NewScorer(o.backend, o.Store, o.Net)
+}
+
+func (o *Outcome) measure() (metrics.Fisher, error) {
+	fresh, err := o.Options.Ring.Sample(o.Options.FreshSamples, o.Options.DataSeed+1)
+	if err != nil {
+		return metrics.Fisher{}, err
+	}
+	scorer, err := o.Scorer()
+	if err != nil {
+		return metrics.Fisher{}, err
+	}
+	learned, err := scorer.Scores(fresh)
+	if err != nil {
+		return metrics.Fisher{}, err
+	}
+	return metrics.FisherDivergence(learned, o.Options.Ring.Scores(fresh))
+}
+
+// PrintReport writes a loss report line the way the blog prints it.
+func PrintReport(w io.Writer, r train.Record) {
+	if r.Epoch < 0 {
+		fmt.Fprintf(w, "Initial loss: %.3f\n", r.Loss)
+		return
+	}
+	fmt.Fprintf(w, "End of epoch %d: loss=%.3f\n", r.Epoch, r.Loss)
+}

@@ -1,0 +1,44 @@
+// Package loss holds the score-matching objectives, as GoMLX graph functions that return a scalar
+// to minimise, differentiable with respect to the score network's weights.
+//
+// Exact is Hyvarinen's objective J = E[ tr(d s / d x) + 0.5 ||s(x)||^2 ], which equals the Fisher
+// divergence 0.5 E||s(x) - s_data(x)||^2 up to a constant that does not depend on the model.
+// BlogFlawed is the loss the blog actually computed; it is kept to show why its numbers fall
+// forever.
+package loss
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+
+	"github.com/gosm/gosm/scorematching/autodiff"
+)
+
+// ScoreFunc is a score network applied to a batch of points: [B, D] -> [B, D].
+type ScoreFunc = autodiff.RowFunc
+
+// Func is a loss: given the score network and a batch x [B, D], a scalar to minimise.
+type Func func(s ScoreFunc, x *graph.Node) *graph.Node
+
+// ExactPerExample returns tr(d s(x_b) / d x_b) + 0.5 ||s(x_b)||^2 for every example, shape [B].
+// The trace is computed exactly with D reverse-mode passes (see autodiff.Trace).
+func ExactPerExample(s ScoreFunc, x *graph.Node) *graph.Node {
+	scores, trace := autodiff.Trace(s, x)
+	halfNormSq := graph.MulScalar(graph.ReduceSum(graph.Square(scores), -1), 0.5)
+	return graph.Add(trace, halfNormSq)
+}
+
+// Exact is Hyvarinen's score-matching loss, the batch mean of ExactPerExample. For the true score
+// its value is -0.5 E||s_data||^2 (about -50.5 for the blog's ring), its minimum over all scores.
+func Exact(s ScoreFunc, x *graph.Node) *graph.Node {
+	return graph.ReduceAllMean(ExactPerExample(s, x))
+}
+
+// BlogFlawed is the loss the blog computed: the batch mean of tr(d s / d x) + 1.5 ||s||, because
+// its code adds norm(s)/2 and norm(s) where 0.5 * norm(s)^2 was meant. A norm grows linearly
+// while a trace can fall without bound, so this loss is unbounded below: minimising it drives the
+// network to ever larger negative divergence, and the printed loss falls forever.
+func BlogFlawed(s ScoreFunc, x *graph.Node) *graph.Node {
+	scores, trace := autodiff.Trace(s, x)
+	norm := graph.Sqrt(graph.ReduceSum(graph.Square(scores), -1))
+	return graph.ReduceAllMean(graph.Add(trace, graph.MulScalar(norm, 1.5)))
+}

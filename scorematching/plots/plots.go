@@ -1,0 +1,264 @@
+// Package plots draws the project's figures with gonum/plot: samples, score fields (quiver plots),
+// and loss curves. A figure is a *plot.Plot value; PNG renders one (or several side by side) to
+// bytes, which the notebooks display inline and the command writes to files.
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Size is the side of one square panel in the PNGs.
+const Size = 6 * vg.Inch
+
+// Grid returns the points of a square grid from -size to size in steps of step on both axes,
+// x varying fastest, as numpy's meshgrid(arange(-size, size+step, step), ...) does. For the blog,
+// size = R + 5 std = 1.5 and step = 0.1 give 31 x 31 points.
+func Grid(size, step float64) ([][]float64, error) {
+	if !(size > 0) || !(step > 0) || math.IsInf(size, 0) || math.IsInf(step, 0) {
+		return nil, fmt.Errorf("grid size and step must be positive and finite, got size %v and step %v", size, step)
+	}
+	n := int(math.Floor(2*size/step+1e-9)) + 1
+	var points [][]float64
+	for j := range n {
+		for i := range n {
+			points = append(points, []float64{-size + float64(i)*step, -size + float64(j)*step})
+		}
+	}
+	return points, nil
+}
+
+// ZeroNear returns a copy of vectors with the entries whose point lies within radius of the
+// origin set to zero: the blog zeroes the ring score's singular centre arrow this way.
+func ZeroNear(points, vectors [][]float64, radius float64) [][]float64 {
+	out := make([][]float64, len(vectors))
+	for i, v := range vectors {
+		out[i] = append([]float64(nil), v...)
+		if math.Hypot(points[i][0], points[i][1]) < radius {
+			out[i][0], out[i][1] = 0, 0
+		}
+	}
+	return out
+}
+
+var (
+	sampleColor = color.NRGBA{R: 31, G: 119, B: 180, A: 90}
+	arrowColor  = color.NRGBA{R: 20, G: 20, B: 20, A: 255}
+	curveColor  = color.NRGBA{R: 214, G: 39, B: 40, A: 255}
+)
+
+// Samples returns a scatter plot of 2-D points on a square window [-half, half]^2.
+func Samples(title string, points [][]float64, half float64) (*plot.Plot, error) {
+	p := square(title, half)
+	if err := addSamples(p, points); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func square(title string, half float64) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "x1"
+	p.Y.Label.Text = "x2"
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -half, half, -half, half
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+func addSamples(p *plot.Plot, points [][]float64) error {
+	if len(points) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(xys(points))
+	if err != nil {
+		return fmt.Errorf("scatter plot: %w", err)
+	}
+	s.GlyphStyle = draw.GlyphStyle{Shape: draw.CircleGlyph{}, Radius: vg.Points(1.3), Color: sampleColor}
+	p.Add(s)
+	return nil
+}
+
+func xys(points [][]float64) plotter.XYs {
+	out := make(plotter.XYs, len(points))
+	for i, pt := range points {
+		out[i].X, out[i].Y = pt[0], pt[1]
+	}
+	return out
+}
+
+// Field is a vector field sampled at points: Vectors[i] is the field at Points[i].
+type Field struct {
+	Points, Vectors [][]float64
+}
+
+// ArrowScale returns the factor that turns field vectors into arrows on a grid of spacing step:
+// the median length of the vectors becomes 0.7 grid steps. A score field spans orders of
+// magnitude (it is small on the data and grows far from it), so a scale set by the median keeps
+// the arrows near the data readable; Quiver caps the longest ones.
+func ArrowScale(step float64, f Field) float64 {
+	var lengths []float64
+	for _, v := range f.Vectors {
+		if l := math.Hypot(v[0], v[1]); l > 0 && !math.IsInf(l, 0) {
+			lengths = append(lengths, l)
+		}
+	}
+	if len(lengths) == 0 {
+		return 1
+	}
+	sort.Float64s(lengths)
+	return 0.7 * step / lengths[len(lengths)/2]
+}
+
+// Quiver returns a plot of the field as arrows over optional samples, in the square window
+// [-half, half]^2. Arrow length is scale * |vector| (pass scale 0 to use ArrowScale), capped at
+// 1.3 grid steps so that the huge scores far from the data do not cover the figure; the title
+// says which score magnitude one grid step stands for.
+func Quiver(title string, field Field, samples [][]float64, half, step, scale float64) (*plot.Plot, error) {
+	if len(field.Points) != len(field.Vectors) {
+		return nil, fmt.Errorf("quiver %q: %d points for %d vectors", title, len(field.Points), len(field.Vectors))
+	}
+	if scale == 0 {
+		scale = ArrowScale(step, field)
+	}
+	p := square(fmt.Sprintf("%s\n(an arrow one grid step long is |s| = %.3g; longer ones capped)", title, step/scale), half)
+	if err := addSamples(p, samples); err != nil {
+		return nil, err
+	}
+	p.Add(&arrows{field: field, scale: scale, maxLen: 1.3 * step})
+	return p, nil
+}
+
+// arrows is a gonum plotter that draws a quiver plot.
+type arrows struct {
+	field         Field
+	scale, maxLen float64
+}
+
+// Plot implements plot.Plotter.
+func (a *arrows) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	style := draw.LineStyle{Color: arrowColor, Width: vg.Points(0.8)}
+	for i, pt := range a.field.Points {
+		v := a.field.Vectors[i]
+		dx, dy := v[0]*a.scale, v[1]*a.scale
+		l := math.Hypot(dx, dy)
+		if l == 0 || math.IsNaN(l) {
+			continue
+		}
+		if l > a.maxLen {
+			dx, dy = dx*a.maxLen/l, dy*a.maxLen/l
+		}
+		from := vg.Point{X: trX(pt[0]), Y: trY(pt[1])}
+		to := vg.Point{X: trX(pt[0] + dx), Y: trY(pt[1] + dy)}
+		c.StrokeLine2(style, from.X, from.Y, to.X, to.Y)
+		drawHead(c, style, from, to)
+	}
+}
+
+func drawHead(c draw.Canvas, style draw.LineStyle, from, to vg.Point) {
+	dx, dy := float64(to.X-from.X), float64(to.Y-from.Y)
+	l := math.Hypot(dx, dy)
+	head := math.Min(0.35*l, float64(vg.Points(4)))
+	if head < float64(vg.Points(0.5)) {
+		return
+	}
+	angle := math.Atan2(dy, dx)
+	for _, side := range []float64{-1, 1} {
+		a := angle + math.Pi - side*0.45
+		end := vg.Point{X: to.X + vg.Length(head*math.Cos(a)), Y: to.Y + vg.Length(head*math.Sin(a))}
+		c.StrokeLine2(style, to.X, to.Y, end.X, end.Y)
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (a *arrows) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, pt := range a.field.Points {
+		xmin, xmax = math.Min(xmin, pt[0]), math.Max(xmax, pt[0])
+		ymin, ymax = math.Min(ymin, pt[1]), math.Max(ymax, pt[1])
+	}
+	return
+}
+
+// Curve is one named line of a loss plot.
+type Curve struct {
+	Name   string
+	Epochs []float64
+	Values []float64
+	Dashed bool
+}
+
+// Loss returns a plot of loss curves against the epoch.
+func Loss(title string, curves ...Curve) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "epochs completed"
+	p.Y.Label.Text = "loss"
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	palette := []color.Color{curveColor, color.NRGBA{B: 180, A: 255}, color.NRGBA{G: 140, A: 255}, color.Black}
+	for i, c := range curves {
+		if len(c.Epochs) != len(c.Values) || len(c.Epochs) == 0 {
+			return nil, fmt.Errorf("loss curve %q: %d epochs for %d values", c.Name, len(c.Epochs), len(c.Values))
+		}
+		pts := make(plotter.XYs, len(c.Epochs))
+		for j := range pts {
+			pts[j].X, pts[j].Y = c.Epochs[j], c.Values[j]
+		}
+		line, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("loss curve %q: %w", c.Name, err)
+		}
+		line.Color = palette[i%len(palette)]
+		line.Width = vg.Points(1.5)
+		if c.Dashed {
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		p.Add(line)
+		p.Legend.Add(c.Name, line)
+	}
+	return p, nil
+}
+
+// PNG renders plots side by side, each in a square panel of side Size, as PNG bytes.
+func PNG(plots ...*plot.Plot) ([]byte, error) {
+	if len(plots) == 0 {
+		return nil, fmt.Errorf("no plot to render")
+	}
+	img := vgimg.NewWith(vgimg.UseWH(Size*vg.Length(len(plots)), Size), vgimg.UseDPI(96))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(8), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
+	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)
+	for i, p := range plots {
+		p.Draw(canvases[0][i])
+	}
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("rendering PNG: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WritePNG renders plots side by side (see PNG) into the file path.
+func WritePNG(path string, plots ...*plot.Plot) error {
+	data, err := PNG(plots...)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("writing figure: %w", err)
+	}
+	return nil
+}
