@@ -29,6 +29,20 @@ func TrueField(r toy.Ring) (plots.Field, error) {
 	return plots.Field{Points: grid, Vectors: plots.ZeroNear(grid, r.Scores(grid), GridStep/2)}, nil
 }
 
+// BlogFlawedField is the post's score formula (toy.Ring.BlogFlawedScore) on the blog grid, with
+// the centre arrow zeroed, for comparison with TrueField.
+func BlogFlawedField(r toy.Ring) (plots.Field, error) {
+	grid, err := BlogGrid(r)
+	if err != nil {
+		return plots.Field{}, err
+	}
+	vectors := make([][]float64, len(grid))
+	for i, p := range grid {
+		vectors[i] = r.BlogFlawedScore(p)
+	}
+	return plots.Field{Points: grid, Vectors: plots.ZeroNear(grid, vectors, GridStep/2)}, nil
+}
+
 // ScoreFields returns the true score and the learned score of o on the blog grid.
 func (o *Outcome) ScoreFields() (truth, learned plots.Field, err error) {
 	truth, err = TrueField(o.Options.Ring)
@@ -119,7 +133,7 @@ func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
 }
 
 // TrueScoreLoss is -0.5 E||s(x)||^2 for the ring: the exact loss of the true score, and the
-// lowest value any model can reach (about -49.43 for the blog's ring; see toy.Ring.MeanSquaredScore).
+// lowest value any model can reach (about -49.484 for the blog's ring; see toy.Ring.MeanSquaredScore).
 func TrueScoreLoss(r toy.Ring) (float64, error) {
 	if err := r.Validate(); err != nil {
 		return 0, err

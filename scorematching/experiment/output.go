@@ -2,32 +2,42 @@ package experiment
 
 import (
 	"bytes"
+	"encoding/csv"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+
 	"encoding/json"
 	"fmt"
+	"github.com/gosm/gosm/scorematching/metrics"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/plots"
+	"github.com/gosm/gosm/scorematching/train"
 )
 
 // Summary is the machine-readable outcome written to summary.json.
 type Summary struct {
-	Backend          string   `json:"backend"`
-	Epochs           int      `json:"epochs"`
-	Steps            int      `json:"steps"`
-	Seconds          float64  `json:"seconds"`
-	MsPerStep        float64  `json:"ms_per_step"`
-	FinalLoss        float64  `json:"final_loss"`       // Last full-data report, or last epoch's mean batch loss.
-	FisherAbsolute   float64  `json:"fisher_absolute"`  // E[0.5||s_model - s_true||^2] on fresh points.
-	FisherRelative   float64  `json:"fisher_relative"`  // Divided by E[0.5||s_true||^2].
-	TrueScoreLoss    float64  `json:"true_score_loss"`  // -0.5 E||s_true||^2, the loss's minimum.
-	CompletedEpochs  int      `json:"completed_epochs"` // Less than Epochs if interrupted.
-	Options          Options  `json:"options"`
-	ModelFile        string   `json:"model_file"`
-	LogFile          string   `json:"log_file"`
-	FigureFilesSaved []string `json:"figures"`
+	Backend          string         `json:"backend"`
+	Epochs           int            `json:"epochs"`
+	Steps            int            `json:"steps"`
+	Seconds          float64        `json:"seconds"`
+	MsPerStep        float64        `json:"ms_per_step"`
+	FinalLoss        float64        `json:"final_loss"`       // Last full-data report, or last epoch's mean batch loss.
+	FisherAbsolute   float64        `json:"fisher_absolute"`  // E[0.5||s_model - s_true||^2] on fresh points.
+	FisherRelative   float64        `json:"fisher_relative"`  // Divided by E[0.5||s_true||^2].
+	TrueScoreLoss    float64        `json:"true_score_loss"`  // -0.5 E||s_true||^2, the loss's minimum.
+	CompletedEpochs  int            `json:"completed_epochs"` // Less than Epochs if interrupted.
+	Reports          []train.Record `json:"reports"`          // Full-data losses, as printed.
+	Options          Options        `json:"options"`
+	ModelFile        string         `json:"model_file"`
+	LogFile          string         `json:"log_file"`
+	FigureFilesSaved []string       `json:"figures"`
 }
 
 // Summary returns the outcome's summary.
@@ -40,6 +50,7 @@ func (o *Outcome) Summary() Summary {
 		FisherAbsolute:  o.Fisher.Absolute,
 		FisherRelative:  o.Fisher.Relative,
 		CompletedEpochs: len(o.Result.History),
+		Reports:         o.Result.Reports,
 		Options:         o.Options,
 	}
 	if s.Steps > 0 {
@@ -93,4 +104,62 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 		return Summary{}, err
 	}
 	return s, net.WriteFileAtomic(filepath.Join(dir, "summary.json"), append(data, '\n'))
+}
+
+// Load reads back a run written by WriteDir: the options, the loss history and reports, the
+// metrics and the trained weights, so that a later notebook cell (a new process) or a re-opened
+// notebook can draw and evaluate the model without training it again.
+func Load(b compute.Backend, dir string) (*Outcome, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, fmt.Errorf("loading run: %w", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("loading run %s: summary.json is not valid: %w", dir, err)
+	}
+	saved, err := net.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	history, err := readLog(filepath.Join(dir, "log.csv"))
+	if err != nil {
+		return nil, err
+	}
+	o := &Outcome{Options: s.Options, Backend: s.Backend, Params: saved.Params, Net: net.MLP{Sizes: saved.Sizes},
+		Store: model.NewStore(), backend: b,
+		Fisher: metrics.Fisher{Absolute: s.FisherAbsolute, Relative: s.FisherRelative},
+		Result: train.Result{History: history, Reports: s.Reports, Steps: s.Steps,
+			Elapsed: time.Duration(s.Seconds * float64(time.Second))}}
+	if err := net.SetParams(o.Store, saved.Params); err != nil {
+		return nil, err
+	}
+	if o.Data, err = o.Options.Ring.Sample(o.Options.Samples, o.Options.DataSeed); err != nil {
+		return nil, fmt.Errorf("loading run %s: %w", dir, err)
+	}
+	return o, nil
+}
+
+func readLog(path string) ([]train.Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading run: %w", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("loading run: %s: %w", path, err)
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "epoch,loss,seconds" {
+		return nil, fmt.Errorf("loading run: %s does not start with the header epoch,loss,seconds", path)
+	}
+	var out []train.Record
+	for i, row := range rows[1:] {
+		var r train.Record
+		if _, err := fmt.Sscanf(strings.Join(row, " "), "%d %g %g", &r.Epoch, &r.Loss, &r.Seconds); err != nil {
+			return nil, fmt.Errorf("loading run: %s line %d: %w", path, i+2, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

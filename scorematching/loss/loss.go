@@ -28,7 +28,7 @@ func ExactPerExample(s ScoreFunc, x *graph.Node) *graph.Node {
 }
 
 // Exact is Hyvarinen's score-matching loss, the batch mean of ExactPerExample. For the true score
-// its value is -0.5 E||s_data||^2 (about -50.5 for the blog's ring), its minimum over all scores.
+// its value is -0.5 E||s_data||^2 (about -49.484 for the blog's ring), its minimum over all scores.
 func Exact(s ScoreFunc, x *graph.Node) *graph.Node {
 	return graph.ReduceAllMean(ExactPerExample(s, x))
 }

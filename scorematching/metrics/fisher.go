@@ -31,6 +31,9 @@ func FisherDivergence(model, truth [][]float64) (Fisher, error) {
 			norm += 0.5 * truth[i][j] * truth[i][j]
 		}
 	}
+	if norm == 0 {
+		return Fisher{}, fmt.Errorf("relative fisher divergence is undefined: every true score is zero")
+	}
 	n := float64(len(model))
 	f := Fisher{Absolute: diff / n, Relative: diff / norm}
 	if math.IsNaN(f.Absolute) || math.IsInf(f.Absolute, 0) {

@@ -144,13 +144,24 @@ func (p Params) Validate() error {
 		if len(p.Biases[i]) != out {
 			return fmt.Errorf("layer %d biases: want %d values, got %d", i, out, len(p.Biases[i]))
 		}
-		for j, v := range p.Weights[i] {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("layer %d weight %d is %v", i, j, v)
-			}
+		if j, v, ok := firstNonFinite(p.Weights[i]); ok {
+			return fmt.Errorf("layer %d weight %d is %v", i, j, v)
+		}
+		if j, v, ok := firstNonFinite(p.Biases[i]); ok {
+			return fmt.Errorf("layer %d bias %d is %v", i, j, v)
 		}
 	}
 	return nil
+}
+
+// firstNonFinite returns the index and value of the first NaN or infinite entry of values.
+func firstNonFinite(values []float32) (int, float32, bool) {
+	for j, v := range values {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return j, v, true
+		}
+	}
+	return 0, 0, false
 }
 
 // Init puts freshly initialised weights (see InitParams) into store.

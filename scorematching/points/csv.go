@@ -21,7 +21,7 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 	var out [][]float64
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	line, seenData := 0, false
+	line, first := 0, true
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
@@ -29,17 +29,18 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 			continue
 		}
 		fields := strings.Split(text, ",")
+		if first && !allNumbers(fields) {
+			first = false
+			continue // The first non-blank line is a header when some of it is not a number.
+		}
+		first = false
 		row, err := parseRow(fields)
 		if err != nil {
-			if !seenData && line == 1 {
-				continue // A header.
-			}
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		if len(row) != dim {
 			return nil, fmt.Errorf("line %d: want %d columns, got %d (%q)", line, dim, len(row), text)
 		}
-		seenData = true
 		out = append(out, row)
 	}
 	if err := sc.Err(); err != nil {
@@ -49,6 +50,16 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 		return nil, errors.New("no points: the input has no data rows")
 	}
 	return out, nil
+}
+
+// allNumbers reports whether every field parses as a number (NaN and Inf included).
+func allNumbers(fields []string) bool {
+	for _, f := range fields {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func parseRow(fields []string) ([]float64, error) {

@@ -114,8 +114,8 @@ func (r Ring) Scores(points [][]float64) [][]float64 {
 
 // MeanSquaredScore returns E||s(x)||^2 under the ring, by Simpson's rule over the radius (the
 // angle does not matter): the integral of N(r; R, sigma) [(r - R)/sigma^2 + 1/r]^2 over r > 0,
-// normalised by the mass of r > 0. For the blog's ring it is about 98.86, so the exact loss of the
-// true score, -0.5 E||s||^2, is about -49.43.
+// normalised by the mass of r > 0. For the blog's ring it is about 98.968, so the exact loss of
+// the true score, -0.5 E||s||^2, is about -49.484 (the JAX reference agrees: testdata/golden).
 func (r Ring) MeanSquaredScore() float64 {
 	lo := math.Max(r.Radius-12*r.Std, r.Radius*1e-6)
 	hi := r.Radius + 12*r.Std

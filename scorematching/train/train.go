@@ -68,8 +68,8 @@ type Record struct {
 type Result struct {
 	// History has one record per epoch: the mean of that epoch's mini-batch losses.
 	History []Record
-	// Reports holds the loss on the whole data set before training (Epoch -1) and at the end of
-	// every ReportEvery-th epoch, as the blog prints it.
+	// Reports holds the loss on the whole data set before training (Epoch -1), at the end of
+	// every ReportEvery-th epoch (0, ReportEvery, ...), as the blog prints it, and after the last.
 	Reports []Record
 	Steps   int           // Optimiser steps taken.
 	Elapsed time.Duration // Wall time of the training loop.
@@ -176,6 +176,11 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 			if err := report(epoch); err != nil {
 				return res, err
 			}
+		}
+	}
+	if last := t.Config.Epochs - 1; t.Config.ReportEvery > 0 && last%t.Config.ReportEvery != 0 {
+		if err := report(last); err != nil { // The loss of the final model, too.
+			return res, err
 		}
 	}
 	res.Elapsed = time.Since(start)

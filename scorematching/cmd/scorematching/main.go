@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -89,8 +90,8 @@ func usage(w io.Writer) {
 func splitInts(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
-		var v int
-		if _, err := fmt.Sscanf(strings.TrimSpace(f), "%d", &v); err != nil {
+		v, err := strconv.Atoi(strings.TrimSpace(f)) // Sscanf("%d") accepted "64.5" as 64.
+		if err != nil {
 			return nil, fmt.Errorf("%q is not a comma-separated list of integers", s)
 		}
 		out = append(out, v)

@@ -8,8 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gomlx/gomlx/ml/model"
-
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/points"
@@ -29,8 +27,7 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	mlp := net.MLP{Sizes: saved.Sizes}
-	dim := mlp.Sizes[0]
+	dim := saved.Sizes[0]
 	in, err := openInput(*pointsFile)
 	if err != nil {
 		return err
@@ -44,11 +41,7 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	store := model.NewStore()
-	if err := net.SetParams(store, saved.Params); err != nil {
-		return err
-	}
-	scorer, err := net.NewScorer(b, store, mlp)
+	scorer, _, err := net.LoadScorer(b, *modelDir)
 	if err != nil {
 		return err
 	}

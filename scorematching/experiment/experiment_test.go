@@ -1,0 +1,184 @@
+package experiment_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gosm/gosm/scorematching/experiment"
+	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/toy"
+	"github.com/gosm/gosm/scorematching/train"
+)
+
+// TestBlogOptions checks the blog's set-up as recorded in shared/FACTS.md (RADIUS 1, STD 0.1,
+// 10,000 samples, layers [2, 64, 128, 64, 2], Adam 1e-4, batch 512, 1000 epochs, loss printed
+// every 100 epochs), with the corrected (exact) loss.
+func TestBlogOptions(t *testing.T) {
+	o := experiment.BlogOptions()
+	if o.Ring != toy.BlogRing || o.Ring.Radius != 1 || o.Ring.Std != 0.1 {
+		t.Errorf("ring %+v", o.Ring)
+	}
+	if o.Samples != 10000 || o.Loss != "exact" || o.Train.Epochs != 1000 || o.Train.BatchSize != 512 ||
+		o.Train.LearningRate != 1e-4 || o.Train.ReportEvery != 100 {
+		t.Errorf("options %+v", o)
+	}
+	if got := o.Sizes; len(got) != 5 || got[0] != 2 || got[1] != 64 || got[2] != 128 || got[3] != 64 || got[4] != 2 {
+		t.Errorf("sizes %v", got)
+	}
+	if err := o.Validate(); err != nil {
+		t.Error(err)
+	}
+	// BlogOptions returns a fresh copy: changing one does not change the next.
+	o.Sizes[1] = 7
+	if experiment.BlogOptions().Sizes[1] != 64 {
+		t.Error("BlogOptions shares its Sizes slice")
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*experiment.Options)
+		want   string
+	}{
+		{"radius", func(o *experiment.Options) { o.Ring.Radius = -1 }, "radius"},
+		{"samples", func(o *experiment.Options) { o.Samples = 0 }, "number of samples must be positive, got 0"},
+		{"fresh samples", func(o *experiment.Options) { o.FreshSamples = -3 }, "fresh samples must be positive, got -3"},
+		{"sizes", func(o *experiment.Options) { o.Sizes = []int{2, 8, 3} }, "[2 8 3]"},
+		{"loss", func(o *experiment.Options) { o.Loss = "sliced" }, `unknown loss "sliced"`},
+		{"epochs", func(o *experiment.Options) { o.Train.Epochs = 0 }, "epochs"},
+		{"batch", func(o *experiment.Options) { o.Samples = 100 }, "batch size 512 is larger than the data (100 points)"},
+	}
+	for _, c := range cases {
+		o := experiment.BlogOptions()
+		c.mutate(&o)
+		err := o.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+		// Run refuses the options before doing anything.
+		if out, err := experiment.Run(context.Background(), testutil.Backend(t), o, train.Hooks{}); err == nil || out != nil {
+			t.Errorf("%s: Run accepted invalid options", c.name)
+		}
+	}
+}
+
+// TestTrueScoreLoss compares with the golden exact_loss_at_true_score (-0.5 E||s||^2 by
+// quadrature in the JAX reference), rel 1e-9 (see toy's TestMeanSquaredScore).
+func TestTrueScoreLoss(t *testing.T) {
+	g := testutil.LoadRing(t)
+	got, err := experiment.TrueScoreLoss(toy.BlogRing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-g.ExactLossAtTrueScore) > 1e-9*math.Abs(g.ExactLossAtTrueScore) {
+		t.Errorf("TrueScoreLoss = %.12g, golden %.12g", got, g.ExactLossAtTrueScore)
+	}
+	if _, err := experiment.TrueScoreLoss(toy.Ring{}); err == nil {
+		t.Error("TrueScoreLoss of an invalid ring: no error")
+	}
+}
+
+// TestTrueField: the blog grid (31 x 31 from -1.5 to 1.5, see FACTS) with the analytic score and
+// the singular centre arrow zeroed.
+func TestTrueField(t *testing.T) {
+	f, err := experiment.TrueField(toy.BlogRing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Points) != 961 || len(f.Vectors) != 961 {
+		t.Fatalf("%d points, %d vectors; want 961", len(f.Points), len(f.Vectors))
+	}
+	if c := f.Vectors[480]; c[0] != 0 || c[1] != 0 {
+		t.Errorf("centre vector %v, want zero", c)
+	}
+	for i, p := range f.Points {
+		if i == 480 {
+			continue
+		}
+		s := toy.BlogRing.Score(p)
+		if f.Vectors[i][0] != s[0] || f.Vectors[i][1] != s[1] {
+			t.Fatalf("vector at %v is %v, want the ring score %v", p, f.Vectors[i], s)
+		}
+	}
+	if experiment.GridHalf(toy.BlogRing) != 1.5 {
+		t.Errorf("GridHalf = %g", experiment.GridHalf(toy.BlogRing))
+	}
+}
+
+func TestPrintReport(t *testing.T) {
+	var buf bytes.Buffer
+	experiment.PrintReport(&buf, train.Record{Epoch: -1, Loss: 0.88213})
+	experiment.PrintReport(&buf, train.Record{Epoch: 100, Loss: -34.9141})
+	if want := "Initial loss: 0.882\nEnd of epoch 100: loss=-34.914\n"; buf.String() != want {
+		t.Errorf("PrintReport wrote %q, want %q (the blog's format)", buf.String(), want)
+	}
+}
+
+// TestWriteDirLoad runs a tiny training (one epoch of 256 points, a 2-16-2 MLP), writes it with
+// WriteDir and reads it back with Load: the weights, history, reports and metrics survive.
+func TestWriteDirLoad(t *testing.T) {
+	b := testutil.Backend(t)
+	o := experiment.BlogOptions()
+	o.Samples, o.FreshSamples, o.Sizes = 256, 500, []int{2, 16, 2}
+	o.Train.Epochs, o.Train.BatchSize, o.Train.ReportEvery, o.Train.LearningRate = 2, 128, 1, 1e-3
+	out, err := experiment.Run(context.Background(), b, o, train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := out.WriteDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CompletedEpochs != 2 || s.Steps != 4 || len(s.FigureFilesSaved) != 4 {
+		t.Errorf("summary %+v", s)
+	}
+	back, err := experiment.Load(b, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range out.Params.Weights {
+		for j, w := range out.Params.Weights[i] {
+			if back.Params.Weights[i][j] != w {
+				t.Fatalf("layer %d weight %d: %g after Load, %g before", i, j, back.Params.Weights[i][j], w)
+			}
+		}
+	}
+	if len(back.Result.History) != 2 || len(back.Result.Reports) != 3 {
+		t.Fatalf("loaded %d history records and %d reports, want 2 and 3", len(back.Result.History), len(back.Result.Reports))
+	}
+	for i, r := range back.Result.History {
+		// log.csv keeps 6 significant digits of the loss.
+		if w := out.Result.History[i]; r.Epoch != w.Epoch || math.Abs(r.Loss-w.Loss) > 1e-5*math.Max(1, math.Abs(w.Loss)) {
+			t.Errorf("history[%d] = %+v after Load, %+v before", i, r, w)
+		}
+	}
+	if back.Fisher != out.Fisher || back.Options.Samples != 256 || len(back.Data) != 256 || back.Data[5][0] != out.Data[5][0] {
+		t.Errorf("loaded Fisher %+v (was %+v), options %+v, %d data points", back.Fisher, out.Fisher, back.Options, len(back.Data))
+	}
+	// The loaded model scores like the trained one.
+	sa, err := out.Scorer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := back.Scorer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := [][]float64{{1, 0}, {0.2, -0.7}}
+	va, _ := sa.Scores(pts)
+	vb, err := sb.Scores(pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if va[0][0] != vb[0][0] || va[1][1] != vb[1][1] {
+		t.Errorf("scores %v before, %v after Load", va, vb)
+	}
+	if _, err := experiment.Load(b, t.TempDir()); err == nil {
+		t.Error("Load of an empty directory: no error")
+	}
+}
