@@ -121,13 +121,17 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	}
 	defer recoverError(&err)
 
-	step, evalLoss, err := t.compile()
+	step, err := NewStep(t.Backend, t.Store, t.Net, t.Loss, t.Config.LearningRate)
+	if err != nil {
+		return res, err
+	}
+	evalLoss, err := NewLossEvaluator(t.Backend, t.Store, t.Net, t.Loss)
 	if err != nil {
 		return res, err
 	}
 	start := time.Now()
 	report := func(epoch int) error {
-		l, err := scalar(evalLoss.Call(x))
+		l, err := evalLoss.Run(x)
 		if err != nil {
 			return fmt.Errorf("loss on the whole data after epoch %d: %w", epoch, err)
 		}
@@ -157,7 +161,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 				return res, err
 			}
 			rows := perm[b*t.Config.BatchSize : min((b+1)*t.Config.BatchSize, n)]
-			l, err := scalar(step.Call(gather(flat, dim, rows)))
+			l, err := step.Run(gather(flat, dim, rows))
 			if err != nil {
 				return res, fmt.Errorf("training step %d (epoch %d): %w", res.Steps, epoch, err)
 			}
@@ -187,28 +191,45 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	return res, nil
 }
 
-// compile builds the training step (loss, gradients and Adam update in one graph) and the
-// evaluation of the loss alone.
-func (t *Trainer) compile() (step, eval *model.Exec, err error) {
-	opt := optimizer.Adam().LearningRate(t.Config.LearningRate).Epsilon(1e-8).Done()
-	score := func(store *model.Store) loss.ScoreFunc {
-		return func(x *graph.Node) *graph.Node { return t.Net.Apply(store, x) }
-	}
-	step, err = model.NewExec(t.Backend, t.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		l := t.Loss(score(scope.Store()), x)
+// Step is one compiled optimiser step: the loss on a batch, its gradients with respect to the
+// network's weights, and Adam's update of the weights in the store, all in one graph.
+type Step struct {
+	exec *model.Exec
+}
+
+// NewStep builds the training step of m on loss lossFn, with Adam at learning rate lr (and the
+// epsilon 1e-8 of JAX's Adam, which the blog used).
+func NewStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64) (*Step, error) {
+	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
+	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		l := lossFn(scoreFunc(m, scope.Store()), x)
 		opt.UpdateGraph(scope, x.Graph(), l)
 		return l
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("building the training step: %w", err)
+		return nil, fmt.Errorf("building the training step: %w", err)
 	}
-	eval, err = model.NewExec(t.Backend, t.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return t.Loss(score(scope.Store()), x)
+	return &Step{exec: exec}, nil
+}
+
+// Run takes one step on batch ([B, D]) and returns the batch's loss before the update.
+func (s *Step) Run(batch *tensors.Tensor) (float64, error) {
+	return scalar(s.exec.Call(batch))
+}
+
+// NewLossEvaluator builds the evaluation of lossFn alone (no update) for m.
+func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func) (*Step, error) {
+	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return lossFn(scoreFunc(m, scope.Store()), x)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("building the loss evaluation: %w", err)
+		return nil, fmt.Errorf("building the loss evaluation: %w", err)
 	}
-	return step, eval, nil
+	return &Step{exec: exec}, nil
+}
+
+func scoreFunc(m net.MLP, store *model.Store) loss.ScoreFunc {
+	return func(x *graph.Node) *graph.Node { return m.Apply(store, x) }
 }
 
 func status(epoch, epochs, step, steps int, l float64, elapsed time.Duration) Status {

@@ -6,6 +6,7 @@
 //	scorematching reproduce --out DIR [--epochs N] [--seed S]
 //	scorematching train --dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR
 //	scorematching score --model DIR --points FILE
+//	scorematching bench --workload blog|dim|sample [--steps N] [--backend CONFIG]
 //
 // Run "scorematching help" or "scorematching COMMAND -h" for every option. The backend is GoMLX's
 // pure Go backend unless GOMLX_BACKEND says otherwise (see package backend).
@@ -34,6 +35,7 @@ var commands = map[string]command{
 	"reproduce": {"the blog end to end: sample the ring, train with the exact loss, draw the scores", runReproduce},
 	"train":     {"train a score network on a data set and write the model, log and figures", runTrain},
 	"score":     {"print the learned score at points read from a CSV file", runScore},
+	"bench":     {"time a workload (blog, dim, sample) and print one JSON line per measurement", runBench},
 }
 
 // errUsage marks errors for which the usage was already printed.

@@ -1,0 +1,225 @@
+// Package bench defines the project's speed workloads once, for the bench command, the Go
+// benchmarks (go test -bench) and the JAX counterparts in testdata/jaxref/bench.py:
+//
+//   - blog: one training step of the blog's set-up: a batch of 512 ring points, the 2-64-128-64-2
+//     tanh MLP, the exact score-matching loss, its gradients and Adam's update, float32.
+//   - dim: the same step for data in D dimensions (MLP D-64-128-64-D, standard normal points):
+//     the exact trace costs one reverse pass per dimension, so its cost grows with D.
+//   - sample: one Langevin update of 10,000 particles with the blog's MLP as the score: a score
+//     evaluation plus Gaussian noise.
+//
+// Every workload reports the steady-state milliseconds per step (the first call, which compiles
+// the graph, is timed apart as CompileMs) and the process's peak resident memory.
+package bench
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"syscall"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/sample"
+	"github.com/gosm/gosm/scorematching/toy"
+	"github.com/gosm/gosm/scorematching/train"
+)
+
+// Workloads lists the workload names.
+var Workloads = []string{"blog", "dim", "sample"}
+
+// Dims are the dimensions of the dim workload.
+var Dims = []int{2, 8, 32, 128, 512}
+
+// Sizes used by the workloads.
+const (
+	BatchSize      = 512
+	DataPoints     = 10000
+	Particles      = 10000
+	LangevinStepSz = 1e-3
+	warmUpSteps    = 3
+)
+
+// Result is one measurement. Its JSON form is the last line the bench command prints.
+type Result struct {
+	Workload  string  `json:"workload"`
+	Backend   string  `json:"backend"`
+	Dim       int     `json:"dim"`
+	Steps     int     `json:"steps"`
+	MsPerStep float64 `json:"ms_per_step"`
+	CompileMs float64 `json:"compile_ms"`
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// Projected20000S is the time of the blog's 20,000 steps at this speed (blog workload only).
+	Projected20000S float64 `json:"projected_20000_steps_s,omitempty"`
+}
+
+// stepper is one compiled step of a workload, run on its i-th input.
+type stepper func(i int) error
+
+// measure times the first call apart (compilation), warms up, then times steps calls.
+func measure(name, backend string, dim, steps int, step stepper) (Result, error) {
+	if steps <= 0 {
+		return Result{}, fmt.Errorf("number of steps must be positive, got %d", steps)
+	}
+	start := time.Now()
+	if err := step(0); err != nil {
+		return Result{}, err
+	}
+	compile := time.Since(start)
+	for i := 1; i <= warmUpSteps; i++ {
+		if err := step(i); err != nil {
+			return Result{}, err
+		}
+	}
+	start = time.Now()
+	for i := range steps {
+		if err := step(warmUpSteps + 1 + i); err != nil {
+			return Result{}, err
+		}
+	}
+	ms := float64(time.Since(start).Microseconds()) / 1000 / float64(steps)
+	r := Result{Workload: name, Backend: backend, Dim: dim, Steps: steps, MsPerStep: ms,
+		CompileMs: float64(compile.Microseconds()) / 1000, PeakRSSMB: PeakRSSMB()}
+	if name == "blog" {
+		r.Projected20000S = ms * 20000 / 1000
+	}
+	return r, nil
+}
+
+// PeakRSSMB returns the process's peak resident set size in MiB (0 where unknown).
+func PeakRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // Linux reports KiB.
+}
+
+// Run runs the named workload for steps steps (for dim, once per dimension in dims).
+func Run(b compute.Backend, backendName, workload string, steps int, dims []int) ([]Result, error) {
+	switch workload {
+	case "blog":
+		r, err := Blog(b, backendName, steps)
+		return []Result{r}, err
+	case "dim":
+		var out []Result
+		for _, d := range dims {
+			r, err := Dim(b, backendName, d, steps)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	case "sample":
+		r, err := Sample(b, backendName, steps)
+		return []Result{r}, err
+	}
+	return nil, fmt.Errorf("unknown workload %q: known workloads are %v", workload, Workloads)
+}
+
+// Blog measures the blog workload.
+func Blog(b compute.Backend, backendName string, steps int) (Result, error) {
+	data, err := toy.BlogRing.Sample(DataPoints, 0)
+	if err != nil {
+		return Result{}, err
+	}
+	return trainStep(b, backendName, "blog", data, net.BlogSizes, steps)
+}
+
+// Dim measures the exact loss's training step for data in d dimensions.
+func Dim(b compute.Backend, backendName string, d, steps int) (Result, error) {
+	if d <= 0 {
+		return Result{}, fmt.Errorf("dimension must be positive, got %d", d)
+	}
+	data := gaussian(DataPoints, d, 0)
+	return trainStep(b, backendName, "dim", data, []int{d, 64, 128, 64, d}, steps)
+}
+
+func trainStep(b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int) (r Result, err error) {
+	defer recoverError(&err)
+	mlp := net.MLP{Sizes: sizes}
+	store := model.NewStore()
+	if err := mlp.Init(store, 0); err != nil {
+		return Result{}, err
+	}
+	step, err := train.NewStep(b, store, mlp, loss.Exact, 1e-4)
+	if err != nil {
+		return Result{}, err
+	}
+	batches := fixedBatches(data, BatchSize)
+	r, err = measure(name, backendName, sizes[0], steps, func(i int) error {
+		l, err := step.Run(batches[i%len(batches)])
+		if err == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
+			err = fmt.Errorf("%s workload: loss is %v at step %d", name, l, i)
+		}
+		return err
+	})
+	return r, err
+}
+
+// Sample measures one Langevin update of Particles points with the blog's (untrained) MLP.
+func Sample(b compute.Backend, backendName string, steps int) (r Result, err error) {
+	defer recoverError(&err)
+	mlp := net.MLP{Sizes: net.BlogSizes}
+	store := model.NewStore()
+	if err := mlp.Init(store, 0); err != nil {
+		return Result{}, err
+	}
+	if err := store.SetRNGStateFromSeed(0); err != nil {
+		return Result{}, err
+	}
+	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		noise := scope.RandomNormal(x.Graph(), x.Shape())
+		return sample.LangevinStep(func(x *graph.Node) *graph.Node { return mlp.Apply(scope.Store(), x) }, x, LangevinStepSz, noise)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	x := fixedBatches(gaussian(Particles, 2, 1), Particles)[0]
+	return measure("sample", backendName, 2, steps, func(int) error {
+		out, err := exec.Call(x)
+		if err != nil {
+			return err
+		}
+		x = out[0] // The particles move on.
+		return nil
+	})
+}
+
+// fixedBatches shuffles data with a fixed seed and cuts it into full batches of size rows (the
+// incomplete last batch is dropped, so every step has the same shape).
+func fixedBatches(data [][]float64, size int) []*tensors.Tensor {
+	dim := len(data[0])
+	perm := rand.New(rand.NewPCG(0, 0)).Perm(len(data))
+	var out []*tensors.Tensor
+	for start := 0; start+size <= len(data); start += size {
+		flat := make([]float32, 0, size*dim)
+		for _, r := range perm[start : start+size] {
+			for _, v := range data[r] {
+				flat = append(flat, float32(v))
+			}
+		}
+		out = append(out, tensors.FromFlatDataAndDimensions(flat, size, dim))
+	}
+	return out
+}
+
+// gaussian returns n standard normal points in d dimensions, seeded.
+func gaussian(n, d int, seed uint64) [][]float64 {
+	g := toy.Gaussian{Dim: d}
+	pts, _ := g.Sample(n, seed)
+	return pts
+}
+
+func recoverError(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("gomlx: %v", r)
+	}
+}

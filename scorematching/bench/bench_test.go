@@ -1,0 +1,49 @@
+package bench_test
+
+import (
+	"testing"
+
+	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/bench"
+)
+
+// BenchmarkBlogStep times the blog workload's training step: go test -bench BlogStep -run '^$'
+// ./scorematching/bench (GOMLX_BACKEND picks the backend).
+func BenchmarkBlogStep(b *testing.B) {
+	be, err := backend.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := bench.Blog(be, backend.Config(), b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(r.MsPerStep, "ms/step")
+	b.ReportMetric(r.CompileMs, "compile-ms")
+}
+
+// TestWorkloadsRun checks that each workload runs, measures something positive and reports its
+// name, and that bad arguments are refused.
+func TestWorkloadsRun(t *testing.T) {
+	be, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range bench.Workloads {
+		results, err := bench.Run(be, "test", w, 1, []int{3})
+		if err != nil {
+			t.Fatalf("%s: %v", w, err)
+		}
+		for _, r := range results {
+			if r.Workload != w || r.MsPerStep <= 0 || r.CompileMs <= 0 || r.PeakRSSMB <= 0 || r.Steps != 1 {
+				t.Errorf("%s: implausible result %+v", w, r)
+			}
+		}
+	}
+	if _, err := bench.Run(be, "test", "nope", 1, nil); err == nil {
+		t.Error("unknown workload: want an error")
+	}
+	if _, err := bench.Blog(be, "test", 0); err == nil {
+		t.Error("zero steps: want an error")
+	}
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/bench"
+)
+
+func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "--workload blog|dim|sample [--steps N] [--backend CONFIG] [--dims 2,8,32,128,512]", stderr)
+	workload := fs.String("workload", "blog", "workload: blog, dim or sample (see package bench)")
+	steps := fs.Int("steps", 50, "timed steps, after one compile step and a short warm-up")
+	config := fs.String("backend", "", "backend configuration (default: $GOMLX_BACKEND, else "+backend.Default+")")
+	dimsFlag := fs.String("dims", "2,8,32,128,512", "dimensions of the dim workload")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *steps <= 0 {
+		return fmt.Errorf("--steps must be positive, got %d", *steps)
+	}
+	dims, err := splitInts(*dimsFlag)
+	if err != nil {
+		return fmt.Errorf("--dims: %w", err)
+	}
+	if *config == "" {
+		*config = backend.Config()
+	}
+	b, err := backend.NewWithConfig(*config)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "bench: workload %s on %s\n", *workload, backend.Describe(b))
+	results, err := bench.Run(b, *config, *workload, *steps, dims)
+	for _, r := range results {
+		line, _ := json.Marshal(r)
+		fmt.Fprintln(stdout, string(line))
+	}
+	return err
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Sets up everything the notebooks need, in <repo>/.venv (idempotent: a second run only checks):
+#   * a Python virtual environment with JupyterLab and nbclient (notebooks/requirements.txt), plus
+#     scorematching/testdata/jaxref/requirements.txt when that file exists;
+#   * the GoNB Go kernel (version pinned by go.mod's `tool` line), goimports and gopls, built into .venv/bin;
+#   * the kernel spec in .venv/share/jupyter/kernels/gonb, with a PATH that finds go, goimports and gopls,
+#     so `.venv/bin/jupyter lab` (and notebooks/nbrun.py) find it without activating the venv.
+#
+# Usage: bash scorematching/scripts/setup.sh [--force]     (--force redoes every step)
+# Then:  .venv/bin/jupyter lab notebooks/                 or   go test ./notebooks/
+#
+# Environment: PYTHON (default python3) picks the interpreter for the venv.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv"
+BIN="$VENV/bin"
+KERNEL_DIR="$VENV/share/jupyter/kernels/gonb"
+STAMPS="$VENV/.gosm-setup"
+PYTHON="${PYTHON:-python3}"
+GOPLS_VERSION="v0.23.0"
+FORCE=0
+[[ "${1:-}" == "--force" ]] && FORCE=1
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31msetup: error:\033[0m %s\n' "$*" >&2; exit 1; }
+# stamp_ok NAME VALUE: whether step NAME was done with the same inputs (VALUE) before.
+stamp_ok() { [[ $FORCE == 0 && -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
+stamp_set() { mkdir -p "$STAMPS" && printf '%s' "$2" >"$STAMPS/$1"; }
+hash_files() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
+
+START=$SECONDS
+cd "$ROOT"
+
+# --- Tools we cannot install ourselves. -------------------------------------------------------
+command -v go >/dev/null 2>&1 || die "Go is not installed or not on PATH (need the version in go.mod: $(sed -n 's/^go //p' go.mod)). See https://go.dev/doc/install"
+GOROOT_BIN="$(go env GOROOT)/bin"
+
+# --- Python virtual environment. ---------------------------------------------------------------
+if [[ ! -x "$BIN/python" ]]; then
+  command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found. Install Python 3.9 or newer (Debian/Ubuntu: sudo apt-get install python3 python3-venv), or set PYTHON=/path/to/python3."
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))' || die "$PYTHON is $("$PYTHON" --version 2>&1); JupyterLab 4 needs Python 3.9 or newer."
+  "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || die "$PYTHON cannot create virtual environments (module venv/ensurepip missing). Debian/Ubuntu: sudo apt-get install python3-venv (or python3.X-venv for your version)."
+  say "creating $VENV"
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV" || die "'$PYTHON -m venv $VENV' failed (Debian/Ubuntu: sudo apt-get install python3-venv)."
+fi
+"$BIN/python" -m pip --version >/dev/null 2>&1 || die "pip is missing in $VENV. Remove the folder and rerun, or install pip (Debian/Ubuntu: sudo apt-get install python3-pip python3-venv)."
+
+REQS=(notebooks/requirements.txt)
+[[ -f scorematching/testdata/jaxref/requirements.txt ]] && REQS+=(scorematching/testdata/jaxref/requirements.txt)
+REQ_HASH="$(hash_files "${REQS[@]}")"
+if stamp_ok pip "$REQ_HASH"; then
+  say "Python packages up to date (${REQS[*]})"
+else
+  say "pip install -r ${REQS[*]}"
+  PIP_ARGS=()
+  for r in "${REQS[@]}"; do PIP_ARGS+=(-r "$r"); done
+  "$BIN/python" -m pip install --disable-pip-version-check -q "${PIP_ARGS[@]}" || die "pip install failed (see above)."
+  stamp_set pip "$REQ_HASH"
+fi
+
+# --- Go tools: gonb and goimports (versions from go.mod), gopls. ---------------------------------
+TOOLS_KEY="$(go version) $(go list -m -f '{{.Path}}@{{.Version}}' github.com/janpfeifer/gonb golang.org/x/tools | tr '\n' ' ')"
+if [[ -x "$BIN/gonb" && -x "$BIN/goimports" ]] && stamp_ok gotools "$TOOLS_KEY"; then
+  say "gonb and goimports up to date"
+else
+  say "building gonb and goimports into $BIN"
+  go build -o "$BIN/" github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports \
+    || die "building gonb/goimports failed: go.mod needs the tool lines for github.com/janpfeifer/gonb and golang.org/x/tools/cmd/goimports."
+  stamp_set gotools "$TOOLS_KEY"
+fi
+
+if [[ -x "$BIN/gopls" ]]; then
+  say "gopls present"
+elif OTHER_GOPLS="$(command -v gopls)" || { [[ -x "$(go env GOPATH)/bin/gopls" ]] && OTHER_GOPLS="$(go env GOPATH)/bin/gopls"; }; then
+  say "using existing gopls: $OTHER_GOPLS"
+  ln -sf "$OTHER_GOPLS" "$BIN/gopls"
+else
+  say "installing gopls $GOPLS_VERSION into $BIN (about 1.5 minutes on 2 cores)"
+  GOBIN="$BIN" go install "golang.org/x/tools/gopls@$GOPLS_VERSION" || die "installing gopls failed; the kernel works without it (no autocomplete): rerun after fixing, or create $BIN/gopls."
+fi
+
+# --- Kernel spec. ------------------------------------------------------------------------------
+# `gonb --install` writes $JUPYTER_DATA_DIR/kernels/gonb/kernel.json pointing at $BIN/gonb; the venv's
+# jupyter looks in $VENV/share/jupyter (and prefers it to ~/.local/share/jupyter when run from the venv).
+# It cannot set environment variables, so we add PATH ourselves; jupyter_client expands ${PATH}.
+KERNEL_KEY="$TOOLS_KEY $BIN $GOROOT_BIN v1"
+if [[ -f "$KERNEL_DIR/kernel.json" ]] && stamp_ok kernel "$KERNEL_KEY"; then
+  say "GoNB kernel spec up to date ($KERNEL_DIR)"
+else
+  say "installing the GoNB kernel spec into $KERNEL_DIR"
+  PATH="$BIN:$GOROOT_BIN:$PATH" JUPYTER_DATA_DIR="$VENV/share/jupyter" "$BIN/gonb" --install --logtostderr 2>&1 \
+    | sed 's/^/  gonb: /' || true
+  [[ -f "$KERNEL_DIR/kernel.json" ]] || die "gonb --install did not create $KERNEL_DIR/kernel.json"
+  KERNEL_PATH="$BIN:$GOROOT_BIN" "$BIN/python" - "$KERNEL_DIR/kernel.json" <<'EOF'
+import json, os, sys
+path = sys.argv[1]
+with open(path) as f:
+    spec = json.load(f)
+spec.setdefault("env", {})["PATH"] = os.environ["KERNEL_PATH"] + ":${PATH}"
+spec["display_name"] = "Go (gonb)"
+with open(path, "w") as f:
+    json.dump(spec, f, indent=1)
+    f.write("\n")
+EOF
+  stamp_set kernel "$KERNEL_KEY"
+fi
+
+KERNELS="$("$BIN/jupyter" kernelspec list 2>/dev/null || true)"
+[[ "$KERNELS" == *"$KERNEL_DIR"* ]] || die "the venv's jupyter does not list $KERNEL_DIR (check: $BIN/jupyter kernelspec list)"
+
+say "done in $((SECONDS - START))s. Open the notebooks with:  .venv/bin/jupyter lab notebooks/   Test them with:  go test ./notebooks/"
