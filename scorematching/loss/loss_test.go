@@ -47,14 +47,24 @@ func newStore(t *testing.T, g *testutil.MLPGolden) (*model.Store, net.MLP) {
 	return store, net.MLP{Sizes: g.Sizes}
 }
 
+// lossModel returns the MLP as a loss.Model: with forwardTrace, its traces come from forward
+// tangents (net.MLP.ApplyWithTrace); otherwise from reverse passes (autodiff.Trace).
+func lossModel(mlp net.MLP, st *model.Store, forwardTrace bool) loss.Model {
+	m := loss.Of(func(x *graph.Node) *graph.Node { return mlp.Apply(st, x) })
+	if forwardTrace {
+		m.ScoreAndTrace = func(x *graph.Node) (*graph.Node, *graph.Node) { return mlp.ApplyWithTrace(st, x) }
+	}
+	return m
+}
+
 // lossAndGrads builds a graph computing lossFn on x and its gradient with respect to every
 // weight and bias (order: W0, b0, W1, b1, ...), and returns [loss, grads...] as float64 slices.
-func lossAndGrads(t *testing.T, g *testutil.MLPGolden, lossFn loss.Func) [][]float64 {
+func lossAndGrads(t *testing.T, g *testutil.MLPGolden, lossFn loss.Func, forwardTrace bool) [][]float64 {
 	t.Helper()
 	store, mlp := newStore(t, g)
 	exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) []*graph.Node {
 		st := scope.Store()
-		l := lossFn(func(x *graph.Node) *graph.Node { return mlp.Apply(st, x) }, x)
+		l := lossFn(lossModel(mlp, st, forwardTrace), x)
 		var params []*graph.Node
 		for i := range mlp.NumLayers() {
 			params = append(params,
@@ -90,14 +100,18 @@ func TestLossesAgainstGolden(t *testing.T) {
 				{"exact", loss.Exact, g.ExactLoss, g.GradExact},
 				{"blog-flawed", loss.BlogFlawed, g.FlawedLoss, g.GradFlawed},
 			} {
-				got := lossAndGrads(t, g, c.fn)
-				testutil.Close(t, c.name+" loss", got[0], []float64{c.want}, valueTol)
-				if c.grads == nil {
-					continue // The blog file stores no flawed-loss gradient.
-				}
-				for i, l := range c.grads {
-					testutil.Close(t, c.name+" d/dW"+itoa(i), got[1+2*i], l.W.Data, gradTol)
-					testutil.Close(t, c.name+" d/db"+itoa(i), got[2+2*i], l.B.Data, gradTol)
+				// Both ways of computing the trace must give the golden loss and gradients.
+				for _, forward := range []bool{false, true} {
+					name := c.name + map[bool]string{false: " (reverse trace)", true: " (forward trace)"}[forward]
+					got := lossAndGrads(t, g, c.fn, forward)
+					testutil.Close(t, name+" loss", got[0], []float64{c.want}, valueTol)
+					if c.grads == nil {
+						continue // The blog file stores no flawed-loss gradient.
+					}
+					for i, l := range c.grads {
+						testutil.Close(t, name+" d/dW"+itoa(i), got[1+2*i], l.W.Data, gradTol)
+						testutil.Close(t, name+" d/db"+itoa(i), got[2+2*i], l.B.Data, gradTol)
+					}
 				}
 			}
 		})
@@ -117,7 +131,7 @@ func TestByNameMatchesFunctions(t *testing.T) {
 		}
 		store, mlp := newStore(t, g)
 		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-			return fn(func(x *graph.Node) *graph.Node { return mlp.Apply(scope.Store(), x) }, x)
+			return fn(lossModel(mlp, scope.Store(), false), x)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +166,7 @@ func TestExactPerExample(t *testing.T) {
 			g := testutil.LoadMLP(t, name)
 			store, mlp := newStore(t, g)
 			exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-				return loss.ExactPerExample(func(x *graph.Node) *graph.Node { return mlp.Apply(scope.Store(), x) }, x)
+				return loss.ExactPerExample(lossModel(mlp, scope.Store(), false), x)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -203,7 +217,7 @@ func TestExactLossOfTrueScore(t *testing.T) {
 	}
 	flat := testutil.Flatten(pts)
 	exec, err := graph.NewExec(testutil.Backend(t), func(x *graph.Node) (*graph.Node, *graph.Node) {
-		return loss.ExactPerExample(trueRingScore(ring), x), loss.Exact(trueRingScore(ring), x)
+		return loss.ExactPerExample(loss.Of(trueRingScore(ring)), x), loss.Exact(loss.Of(trueRingScore(ring)), x)
 	})
 	if err != nil {
 		t.Fatal(err)

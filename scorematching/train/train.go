@@ -202,7 +202,7 @@ type Step struct {
 func NewStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64) (*Step, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		l := lossFn(scoreFunc(m, scope.Store()), x)
+		l := lossFn(lossModel(m, scope.Store()), x)
 		opt.UpdateGraph(scope, x.Graph(), l)
 		return l
 	})
@@ -220,7 +220,7 @@ func (s *Step) Run(batch *tensors.Tensor) (float64, error) {
 // NewLossEvaluator builds the evaluation of lossFn alone (no update) for m.
 func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func) (*Step, error) {
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return lossFn(scoreFunc(m, scope.Store()), x)
+		return lossFn(lossModel(m, scope.Store()), x)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the loss evaluation: %w", err)
@@ -228,8 +228,12 @@ func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn l
 	return &Step{exec: exec}, nil
 }
 
-func scoreFunc(m net.MLP, store *model.Store) loss.ScoreFunc {
-	return func(x *graph.Node) *graph.Node { return m.Apply(store, x) }
+// lossModel is what the losses see of the MLP: its scores, and its traces by forward tangents.
+func lossModel(m net.MLP, store *model.Store) loss.Model {
+	return loss.Model{
+		Score:         func(x *graph.Node) *graph.Node { return m.Apply(store, x) },
+		ScoreAndTrace: func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) },
+	}
 }
 
 func status(epoch, epochs, step, steps int, l float64, elapsed time.Duration) Status {
