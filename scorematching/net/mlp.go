@@ -263,7 +263,7 @@ func (m MLP) ApplyWithTrace(store *model.Store, x *graph.Node) (s, trace *graph.
 		t = graph.Reshape(graph.MatMul(graph.Reshape(t, batch*d, -1), w), batch, d, width)
 		if i < m.NumLayers()-1 {
 			h = graph.Tanh(h)
-			deriv := graph.OneMinus(graph.Square(h))        // [B, width]
+			deriv := graph.OneMinus(graph.Square(h))     // [B, width]
 			t = graph.Mul(t, graph.ExpandAxes(deriv, 1)) // [B, D, width]
 		}
 	}
