@@ -7,14 +7,18 @@
 // can never be saturated, so it cannot deadlock that way, and it is the fastest Go configuration
 // measured on a 2-core machine.
 //
-// Setting GOMLX_BACKEND overrides the default, e.g. GOMLX_BACKEND=xla:cpu uses the XLA backend,
-// which needs a PJRT plugin found through PJRT_PLUGIN_LIBRARY_PATH. The plugin is never
-// downloaded at run time unless GOSM_XLA_AUTO_INSTALL=1 is set.
+// When GOMLX_BACKEND is not set and a PJRT CPU plugin (pjrt_c_api_cpu_plugin.so) sits in one of
+// the folders of PJRT_PLUGIN_LIBRARY_PATH, the default is the XLA backend on the CPU ("xla:cpu"),
+// which is an order of magnitude faster; scorematching/scripts/xla-plugin.sh installs one.
+//
+// Setting GOMLX_BACKEND overrides the choice, e.g. GOMLX_BACKEND=go for the pure Go backend. The
+// XLA plugin is never downloaded at run time unless GOSM_XLA_AUTO_INSTALL=1 is set.
 package backend
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -28,15 +32,42 @@ const EnvVar = compute.ConfigEnvVar
 // AutoInstallEnvVar, when set to 1, lets the XLA backend download its PJRT plugin.
 const AutoInstallEnvVar = "GOSM_XLA_AUTO_INSTALL"
 
-// Default is the configuration used when GOMLX_BACKEND is not set.
+// Default is the configuration used when GOMLX_BACKEND is not set and no XLA CPU plugin is found.
 const Default = "go:parallelism=-1"
 
-// Config returns the backend configuration that New uses: GOMLX_BACKEND when set, else Default.
+// XLACPU is the configuration used when GOMLX_BACKEND is not set and an XLA CPU plugin is found.
+const XLACPU = "xla:cpu"
+
+// PluginPathEnvVar lists the folders where the XLA backend looks for PJRT plugins.
+const PluginPathEnvVar = "PJRT_PLUGIN_LIBRARY_PATH"
+
+// cpuPluginFile is the file name of the PJRT CPU plugin the XLA backend loads for "xla:cpu".
+const cpuPluginFile = "pjrt_c_api_cpu_plugin.so"
+
+// Config returns the backend configuration that New uses: GOMLX_BACKEND when set; else XLACPU when
+// a CPU plugin is in PJRT_PLUGIN_LIBRARY_PATH; else Default.
 func Config() string {
 	if c := strings.TrimSpace(os.Getenv(EnvVar)); c != "" {
 		return c
 	}
+	if CPUPluginPath() != "" {
+		return XLACPU
+	}
 	return Default
+}
+
+// CPUPluginPath returns the path of the PJRT CPU plugin found in PJRT_PLUGIN_LIBRARY_PATH, or "".
+func CPUPluginPath() string {
+	for _, dir := range filepath.SplitList(os.Getenv(PluginPathEnvVar)) {
+		if dir == "" {
+			continue
+		}
+		path := filepath.Join(dir, cpuPluginFile)
+		if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
+			return path
+		}
+	}
+	return ""
 }
 
 // New returns the backend named by Config.

@@ -1,6 +1,8 @@
 package backend_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 
 func TestConfig(t *testing.T) {
 	t.Setenv(backend.EnvVar, "")
+	t.Setenv(backend.PluginPathEnvVar, t.TempDir()) // A folder with no plugin.
 	// The default is the Go backend with an unbounded worker pool (the upstream default
 	// deadlocks on 2 cores, see shared/FACTS.md).
 	if got := backend.Config(); got != "go:parallelism=-1" {
@@ -20,8 +23,30 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// TestConfigFindsXLAPlugin checks that a CPU plugin in PJRT_PLUGIN_LIBRARY_PATH makes XLA the
+// default (the file is only looked for, not loaded), and that GOMLX_BACKEND still wins.
+func TestConfigFindsXLAPlugin(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pjrt_c_api_cpu_plugin.so"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(backend.EnvVar, "")
+	t.Setenv(backend.PluginPathEnvVar, t.TempDir()+string(filepath.ListSeparator)+dir)
+	if got := backend.Config(); got != backend.XLACPU {
+		t.Errorf("Config() with a plugin in the path = %q, want %q", got, backend.XLACPU)
+	}
+	if got := backend.CPUPluginPath(); got != filepath.Join(dir, "pjrt_c_api_cpu_plugin.so") {
+		t.Errorf("CPUPluginPath() = %q", got)
+	}
+	t.Setenv(backend.EnvVar, "go")
+	if got := backend.Config(); got != "go" {
+		t.Errorf("Config() with %s=go = %q, want go", backend.EnvVar, got)
+	}
+}
+
 func TestNewGo(t *testing.T) {
 	t.Setenv(backend.EnvVar, "")
+	t.Setenv(backend.PluginPathEnvVar, "")
 	b, err := backend.New()
 	if err != nil {
 		t.Fatal(err)

@@ -81,11 +81,20 @@ else
   GOBIN="$BIN" go install "golang.org/x/tools/gopls@$GOPLS_VERSION" || die "installing gopls failed; the kernel works without it (no autocomplete): rerun after fixing, or create $BIN/gopls."
 fi
 
+# --- XLA CPU plugin (optional: the pure Go backend works without it). ---------------------------
+PJRT_DIR=""
+if PJRT_EXPORT="$(bash "$ROOT/scorematching/scripts/xla-plugin.sh")"; then
+  PJRT_DIR="${PJRT_EXPORT#export PJRT_PLUGIN_LIBRARY_PATH=}"
+  say "XLA CPU plugin ready in $PJRT_DIR (notebooks use the XLA backend)"
+else
+  say "WARNING: no XLA CPU plugin (see above); notebooks and commands will use the slower pure Go backend"
+fi
+
 # --- Kernel spec. ------------------------------------------------------------------------------
 # `gonb --install` writes $JUPYTER_DATA_DIR/kernels/gonb/kernel.json pointing at $BIN/gonb; the venv's
 # jupyter looks in $VENV/share/jupyter (and prefers it to ~/.local/share/jupyter when run from the venv).
 # It cannot set environment variables, so we add PATH ourselves; jupyter_client expands ${PATH}.
-KERNEL_KEY="$TOOLS_KEY $BIN $GOROOT_BIN v1"
+KERNEL_KEY="$TOOLS_KEY $BIN $GOROOT_BIN $PJRT_DIR v2"
 if [[ -f "$KERNEL_DIR/kernel.json" ]] && stamp_ok kernel "$KERNEL_KEY"; then
   say "GoNB kernel spec up to date ($KERNEL_DIR)"
 else
@@ -93,12 +102,18 @@ else
   PATH="$BIN:$GOROOT_BIN:$PATH" JUPYTER_DATA_DIR="$VENV/share/jupyter" "$BIN/gonb" --install --logtostderr 2>&1 \
     | sed 's/^/  gonb: /' || true
   [[ -f "$KERNEL_DIR/kernel.json" ]] || die "gonb --install did not create $KERNEL_DIR/kernel.json"
-  KERNEL_PATH="$BIN:$GOROOT_BIN" "$BIN/python" - "$KERNEL_DIR/kernel.json" <<'EOF'
+  KERNEL_PATH="$BIN:$GOROOT_BIN" KERNEL_PJRT="$PJRT_DIR" "$BIN/python" - "$KERNEL_DIR/kernel.json" <<'EOF'
 import json, os, sys
 path = sys.argv[1]
 with open(path) as f:
     spec = json.load(f)
-spec.setdefault("env", {})["PATH"] = os.environ["KERNEL_PATH"] + ":${PATH}"
+env = spec.setdefault("env", {})
+env["PATH"] = os.environ["KERNEL_PATH"] + ":${PATH}"
+# With a plugin here, the project's backend package picks XLA (GOMLX_BACKEND still overrides it).
+if os.environ["KERNEL_PJRT"]:
+    env["PJRT_PLUGIN_LIBRARY_PATH"] = os.environ["KERNEL_PJRT"]
+else:
+    env.pop("PJRT_PLUGIN_LIBRARY_PATH", None)
 spec["display_name"] = "Go (gonb)"
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Sets up and runs every test of the project, as CI does (.ci/run calls this script):
-#   1. scorematching/scripts/setup.sh: the Python venv (JupyterLab, nbclient, JAX), the GoNB kernel;
+#   1. scorematching/scripts/setup.sh: the Python venv (JupyterLab, nbclient, JAX), the GoNB kernel,
+#      the XLA CPU plugin;
 #   2. gofmt and go vet;
 #   3. the JAX reference re-run: fails if the golden values in scorematching/testdata/golden would change;
-#   4. go test ./... with the notebooks required (executed headless through the GoNB kernel).
+#   4. go test ./... on the pure Go backend, with the notebooks required (executed headless through
+#      the GoNB kernel);
+#   5. the library's tests and the notebooks again on the XLA CPU backend (GOSM_SKIP_XLA=1 skips this
+#      step, loudly, where no plugin can be installed).
 #
 # Usage: bash scorematching/scripts/test.sh [go test flags...]
 set -euo pipefail
@@ -26,6 +30,16 @@ go vet ./...
 step "JAX reference: the golden values must not change"
 .venv/bin/python scorematching/testdata/jaxref/reference.py --check
 
-step "go test ./..."
 export GOSM_REQUIRE_NOTEBOOKS=1 GOMLX_NO_AUTO_INSTALL=1
-go test -count=1 -timeout 40m "$@" ./...
+
+step "go test ./... on the pure Go backend"
+GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./...
+
+if [[ "${GOSM_SKIP_XLA:-}" == 1 ]]; then
+  printf '\n\033[1;33mSKIPPED: the tests on the XLA backend (GOSM_SKIP_XLA=1)\033[0m\n'
+  exit 0
+fi
+step "go test on the XLA CPU backend"
+pjrt_export="$(bash scorematching/scripts/xla-plugin.sh)" # Fails the script if the plugin cannot be had.
+eval "$pjrt_export"
+GOMLX_BACKEND=xla:cpu go test -count=1 -timeout 30m "$@" ./scorematching/... ./notebooks/
