@@ -5,8 +5,8 @@
 //     tanh MLP, the exact score-matching loss, its gradients and Adam's update, float32.
 //   - dim: the same step for data in D dimensions (MLP D-64-128-64-D, standard normal points):
 //     the exact trace costs one reverse pass per dimension, so its cost grows with D.
-//   - sample: one Langevin update of 10,000 particles with the blog's MLP as the score: a score
-//     evaluation plus Gaussian noise.
+//   - sample: one Langevin update (step 1e-3) of 10,000 particles, started uniform in [-1.5, 1.5]^2,
+//     with the blog's untrained MLP as the score: a score evaluation plus Gaussian noise.
 //
 // Every workload reports the steady-state milliseconds per step (the first call, which compiles
 // the graph, is timed apart as CompileMs) and the process's peak resident memory.
@@ -182,7 +182,7 @@ func Sample(b compute.Backend, backendName string, steps int) (r Result, err err
 	if err != nil {
 		return Result{}, err
 	}
-	x := fixedBatches(gaussian(Particles, 2, 1), Particles)[0]
+	x := fixedBatches(uniform(Particles, 2, 1.5), Particles)[0]
 	return measure("sample", backendName, 2, steps, func(int) error {
 		out, err := exec.Call(x)
 		if err != nil {
@@ -209,6 +209,19 @@ func fixedBatches(data [][]float64, size int) []*tensors.Tensor {
 		out = append(out, tensors.FromFlatDataAndDimensions(flat, size, dim))
 	}
 	return out
+}
+
+// uniform returns n points uniform in [-half, half]^d, seeded.
+func uniform(n, d int, half float64) [][]float64 {
+	rng := rand.New(rand.NewPCG(1, 0))
+	pts := make([][]float64, n)
+	for i := range pts {
+		pts[i] = make([]float64, d)
+		for j := range pts[i] {
+			pts[i][j] = half * (2*rng.Float64() - 1)
+		}
+	}
+	return pts
 }
 
 // gaussian returns n standard normal points in d dimensions, seeded.

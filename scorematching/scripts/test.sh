@@ -4,8 +4,9 @@
 #      the XLA CPU plugin;
 #   2. gofmt and go vet;
 #   3. the JAX reference re-run: fails if the golden values in scorematching/testdata/golden would change;
-#   4. go test ./... on the pure Go backend, with the notebooks required (executed headless through
-#      the GoNB kernel);
+#   4. go test ./... on the pure Go backend built with GOEXPERIMENT=simd (as the notebooks' kernel
+#      builds cells), with the notebooks required (executed headless through the GoNB kernel), then
+#      the library's tests again with a plain build (as a bare `go run` builds the command);
 #   5. the library's tests and the notebooks again on the XLA CPU backend (GOSM_SKIP_XLA=1 skips this
 #      step, loudly, where no plugin can be installed).
 #
@@ -32,8 +33,12 @@ step "JAX reference: the golden values must not change"
 
 export GOSM_REQUIRE_NOTEBOOKS=1 GOMLX_NO_AUTO_INSTALL=1
 
-step "go test ./... on the pure Go backend"
-GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./...
+step "go test ./... on the pure Go backend, GOEXPERIMENT=simd build"
+simd=""; [[ "$(go env GOARCH)" == amd64 ]] && simd=simd
+GOEXPERIMENT=$simd GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./...
+
+step "go test ./scorematching/... on the pure Go backend, plain build"
+GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./scorematching/...
 
 if [[ "${GOSM_SKIP_XLA:-}" == 1 ]]; then
   printf '\n\033[1;33mSKIPPED: the tests on the XLA backend (GOSM_SKIP_XLA=1)\033[0m\n'

@@ -16,6 +16,7 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	steps := fs.Int("steps", 50, "timed steps, after one compile step and a short warm-up")
 	config := fs.String("backend", "", "backend configuration (default: $GOMLX_BACKEND, else "+backend.Default+")")
 	dimsFlag := fs.String("dims", "2,8,32,128,512", "dimensions of the dim workload")
+	label := fs.String("label", "", "name of the backend in the results (default: its configuration)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,7 +35,10 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stderr, "bench: workload %s on %s\n", *workload, backend.Describe(b))
-	results, err := bench.Run(b, *config, *workload, *steps, dims)
+	if *label == "" {
+		*label = *config
+	}
+	results, err := bench.Run(b, *label, *workload, *steps, dims)
 	for _, r := range results {
 		line, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(line))
