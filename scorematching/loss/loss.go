@@ -8,6 +8,7 @@
 package loss
 
 import (
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 
 	"github.com/gosm/gosm/scorematching/autodiff"
@@ -26,6 +27,10 @@ type Model struct {
 	// ScoreAndTrace, if set, computes the scores and the exact Jacobian traces more cheaply than
 	// the D reverse passes of autodiff.Trace (e.g. net.MLP.ApplyWithTrace, by forward tangents).
 	ScoreAndTrace TraceFunc
+	// Random draws noise of the given shape from the training's seeded generator, fresh at every
+	// step (dist is "normal" for N(0, 1) or "uniform" for U[0, 1)). The stochastic losses (sliced,
+	// denoising) need it; train sets it from the model.Store's random state.
+	Random func(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node
 }
 
 // Of returns the Model of a plain score function (its trace by autodiff.Trace).

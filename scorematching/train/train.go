@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -120,6 +121,10 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		return res, fmt.Errorf("batch size %d is larger than the data (%d points)", t.Config.BatchSize, n)
 	}
 	defer recoverError(&err)
+	// The stochastic losses draw their noise from the store's generator: seed it for repeatable runs.
+	if err := t.Store.SetRNGStateFromSeed(int64(t.Config.Seed)); err != nil {
+		return res, fmt.Errorf("seeding the random generator: %w", err)
+	}
 
 	step, err := NewStep(t.Backend, t.Store, t.Net, t.Loss, t.Config.LearningRate)
 	if err != nil {
@@ -233,6 +238,12 @@ func lossModel(m net.MLP, store *model.Store) loss.Model {
 	return loss.Model{
 		Score:         func(x *graph.Node) *graph.Node { return m.Apply(store, x) },
 		ScoreAndTrace: func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) },
+		Random: func(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node {
+			if dist == "uniform" {
+				return store.RandomUniform(g, shape)
+			}
+			return store.RandomNormal(g, shape)
+		},
 	}
 }
 
