@@ -5,8 +5,12 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -30,7 +34,13 @@ type Options struct {
 	// FreshSamples is the number of new ring points, drawn with seed DataSeed+1, on which the
 	// learned score is compared with the true one.
 	FreshSamples int
+	// CheckpointDir, if set, receives options.json when the run starts and checkpoint.json every
+	// Train.CheckpointEvery epochs and at the end, so that Resume can continue the run.
+	CheckpointDir string `json:"-"`
 }
+
+// OptionsFile is the name of the file that records a run's options in its directory.
+const OptionsFile = "options.json"
 
 // BlogOptions are the blog's set-up with the corrected loss: 10,000 ring points (R = 1,
 // std = 0.1), the 2-64-128-64-2 tanh MLP, the exact loss, Adam at 1e-4, batches of 512, 1000 epochs.
@@ -92,6 +102,52 @@ func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	if o.CheckpointDir != "" {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err == nil {
+			err = os.MkdirAll(o.CheckpointDir, 0o755)
+		}
+		if err == nil {
+			err = net.WriteFileAtomic(filepath.Join(o.CheckpointDir, OptionsFile), append(data, '\n'))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("recording the run's options: %w", err)
+		}
+	}
+	return run(ctx, backend, o, hooks, nil)
+}
+
+// Resume continues the run whose options.json and checkpoint.json are in dir, up to epochs epochs
+// in all (0: the number planned when it started). The result is the same, loss by loss and weight
+// by weight, as that of the run had it not stopped (on the same backend).
+func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int, hooks train.Hooks) (*Outcome, error) {
+	data, err := os.ReadFile(filepath.Join(dir, OptionsFile))
+	if err != nil {
+		return nil, fmt.Errorf("resuming: %s is not a run directory: %w", dir, err)
+	}
+	var o Options
+	if err := json.Unmarshal(data, &o); err != nil {
+		return nil, fmt.Errorf("resuming: %s/%s is not valid: %w", dir, OptionsFile, err)
+	}
+	cp, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resuming: %w", err)
+	}
+	if epochs < 0 {
+		return nil, fmt.Errorf("epochs must be positive, got %d", epochs)
+	}
+	if epochs > 0 {
+		o.Train.Epochs = epochs
+	}
+	o.CheckpointDir = dir
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("resuming: %w", err)
+	}
+	return run(ctx, backend, o, hooks, &cp)
+}
+
+// run trains (from scratch, or from the checkpoint cp) and measures the result.
+func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks, cp *train.Checkpoint) (*Outcome, error) {
 	data, err := o.Ring.Sample(o.Samples, o.DataSeed)
 	if err != nil {
 		return nil, err
@@ -102,10 +158,12 @@ func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 	if err := mlp.Init(store, o.InitSeed); err != nil {
 		return nil, err
 	}
-	tr := &train.Trainer{Backend: backend, Store: store, Net: mlp, Loss: lossFn, Config: o.Train, Hooks: hooks}
+	tr := &train.Trainer{Backend: backend, Store: store, Net: mlp, Loss: lossFn, Config: o.Train, Hooks: hooks,
+		CheckpointDir: o.CheckpointDir, Resume: cp}
 	res, runErr := tr.Run(ctx, data)
 	out := &Outcome{Options: o, Backend: backend.Name(), Data: data, Result: res, Net: mlp, Store: store, backend: backend}
-	if runErr != nil && ctx.Err() == nil {
+	// An interrupted or diverged run still returns what it has (the last finite weights).
+	if runErr != nil && ctx.Err() == nil && !errors.Is(runErr, train.ErrDiverged) {
 		return nil, fmt.Errorf("training: %w", runErr)
 	}
 	if out.Params, err = mlp.GetParams(store); err != nil {

@@ -5,6 +5,7 @@ package nb
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"html"
 	"os"
@@ -13,11 +14,14 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/experiment"
+	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -82,6 +86,58 @@ func Progress() train.Hooks {
 		gonbui.UpdateHTML(id, progressHTML(s))
 	}
 	return hooks
+}
+
+// Live returns the hooks of Progress plus a live figure, updated in place a dozen times during the
+// run: the loss curve so far next to the learned score field on the blog's grid. b and o must be
+// those given to experiment.Run.
+func Live(b compute.Backend, o experiment.Options) train.Hooks {
+	hooks := Progress()
+	if !gonbui.IsNotebook {
+		return hooks
+	}
+	id := "live_" + gonbui.UniqueID()
+	every := max(o.Train.Epochs/12, 1)
+	var history []train.Record
+	var scorer *net.Scorer
+	hooks.Epoch = func(r train.Record) { history = append(history, r) }
+	hooks.Snapshot = func(epoch int, store *model.Store) {
+		if (epoch+1)%every != 0 && epoch != o.Train.Epochs-1 {
+			return
+		}
+		if scorer == nil {
+			var err error
+			if scorer, err = net.NewScorer(b, store, net.MLP{Sizes: o.Sizes}); err != nil {
+				return // The live figure is a nicety: training goes on without it.
+			}
+		}
+		if png, err := liveFigure(o, history, scorer); err == nil {
+			gonbui.UpdateHTML(id, `<img src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"/>`)
+		}
+	}
+	return hooks
+}
+
+// liveFigure draws the loss so far and the current learned field side by side.
+func liveFigure(o experiment.Options, history []train.Record, scorer *net.Scorer) ([]byte, error) {
+	lossFig, err := experiment.LossFigure(train.Result{History: history}, o.Ring)
+	if err != nil {
+		return nil, err
+	}
+	grid, err := experiment.BlogGrid(o.Ring)
+	if err != nil {
+		return nil, err
+	}
+	vectors, err := scorer.Scores(grid)
+	if err != nil {
+		return nil, err
+	}
+	title := fmt.Sprintf("Learned score after %d epochs", len(history))
+	fieldFig, err := experiment.FieldFigure(title, o.Ring, plots.Field{Points: grid, Vectors: vectors}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return plots.PNGWithSize(4*vg.Inch, lossFig, fieldFig)
 }
 
 func progressHTML(s train.Status) string {

@@ -209,6 +209,7 @@ func Loss(title string, curves ...Curve) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	palette := []color.Color{curveColor, color.NRGBA{B: 180, A: 255}, color.NRGBA{G: 140, A: 255}, color.Black}
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, c := range curves {
 		if len(c.Epochs) != len(c.Values) || len(c.Epochs) == 0 {
 			return nil, fmt.Errorf("loss curve %q: %d epochs for %d values", c.Name, len(c.Epochs), len(c.Values))
@@ -216,6 +217,7 @@ func Loss(title string, curves ...Curve) (*plot.Plot, error) {
 		pts := make(plotter.XYs, len(c.Epochs))
 		for j := range pts {
 			pts[j].X, pts[j].Y = c.Epochs[j], c.Values[j]
+			lo, hi = math.Min(lo, c.Values[j]), math.Max(hi, c.Values[j])
 		}
 		line, err := plotter.NewLine(pts)
 		if err != nil {
@@ -229,15 +231,24 @@ func Loss(title string, curves ...Curve) (*plot.Plot, error) {
 		p.Add(line)
 		p.Legend.Add(c.Name, line)
 	}
+	// Leave an empty band above the curves for the legend.
+	if span := hi - lo; span > 0 && !math.IsInf(span, 0) {
+		p.Y.Min, p.Y.Max = lo-0.03*span, hi+0.12*span*float64(len(curves))
+	}
 	return p, nil
 }
 
 // PNG renders plots side by side, each in a square panel of side Size, as PNG bytes.
 func PNG(plots ...*plot.Plot) ([]byte, error) {
+	return PNGWithSize(Size, plots...)
+}
+
+// PNGWithSize renders plots side by side, each in a square panel of the given side.
+func PNGWithSize(side vg.Length, plots ...*plot.Plot) ([]byte, error) {
 	if len(plots) == 0 {
 		return nil, fmt.Errorf("no plot to render")
 	}
-	img := vgimg.NewWith(vgimg.UseWH(Size*vg.Length(len(plots)), Size), vgimg.UseDPI(96))
+	img := vgimg.NewWith(vgimg.UseWH(side*vg.Length(len(plots)), side), vgimg.UseDPI(96))
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(8), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
 	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)

@@ -9,7 +9,8 @@
 # Usage: bash scorematching/scripts/setup.sh [--force]     (--force redoes every step)
 # Then:  .venv/bin/jupyter lab notebooks/                 or   go test ./notebooks/
 #
-# Environment: PYTHON (default python3) picks the interpreter for the venv.
+# Environment: PYTHON (default python3) picks the interpreter for the venv; GOSM_XLA=0 skips the XLA
+# CPU plugin (about 60 MB from PyPI).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -83,7 +84,9 @@ fi
 
 # --- XLA CPU plugin (optional: the pure Go backend works without it). ---------------------------
 PJRT_DIR=""
-if PJRT_EXPORT="$(bash "$ROOT/scorematching/scripts/xla-plugin.sh")"; then
+if [[ "${GOSM_XLA:-1}" == 0 ]]; then
+  say "skipping the XLA CPU plugin (GOSM_XLA=0): the pure Go backend will be used"
+elif PJRT_EXPORT="$(bash "$ROOT/scorematching/scripts/xla-plugin.sh")"; then
   PJRT_DIR="${PJRT_EXPORT#export PJRT_PLUGIN_LIBRARY_PATH=}"
   say "XLA CPU plugin ready in $PJRT_DIR (notebooks use the XLA backend)"
 else

@@ -35,6 +35,9 @@ type Config struct {
 	// ReportEvery is how often, in epochs, the loss on the whole data set is computed and passed
 	// to Report (the blog prints it every 100 epochs). 0 means never.
 	ReportEvery int
+	// CheckpointEvery is how often, in epochs, Trainer.CheckpointDir receives a checkpoint (one is
+	// always written at the end). 0 means only at the end.
+	CheckpointEvery int
 }
 
 // BlogConfig is the blog's training set-up: 1000 epochs of batches of 512 with Adam at 1e-4,
@@ -54,6 +57,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("learning rate must be positive and finite, got %v", c.LearningRate)
 	case c.ReportEvery < 0:
 		return fmt.Errorf("report interval must be >= 0, got %d", c.ReportEvery)
+	case c.CheckpointEvery < 0:
+		return fmt.Errorf("checkpoint interval must be >= 0, got %d", c.CheckpointEvery)
 	}
 	return nil
 }
@@ -90,6 +95,9 @@ type Hooks struct {
 	Progress func(Status) // After every step.
 	Report   func(Record) // With each entry of Result.Reports.
 	Epoch    func(Record) // With each entry of Result.History.
+	// Snapshot is called after every epoch with the store holding the current weights (e.g. to
+	// draw the learned field while training); it decides itself how often to do any work.
+	Snapshot func(epoch int, store *model.Store)
 }
 
 // Trainer trains one score network on one data set.
@@ -100,7 +108,15 @@ type Trainer struct {
 	Loss    loss.Func
 	Config  Config
 	Hooks   Hooks
+	// CheckpointDir, if set, receives checkpoint.json every Config.CheckpointEvery epochs and at the end.
+	CheckpointDir string
+	// Resume, if set, continues the run it was saved from: the store's variables are restored and
+	// training goes on at the next epoch, giving the same losses and weights as an uninterrupted run.
+	Resume *Checkpoint
 }
+
+// ErrDiverged is wrapped by the error Run returns when the loss stops being finite.
+var ErrDiverged = errors.New("training diverged")
 
 // Run trains on data ([N][D] rows) until Config.Epochs or until ctx is cancelled. On cancellation
 // it returns the result so far with ctx's error: the store holds the weights of the last step.
@@ -121,8 +137,18 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		return res, fmt.Errorf("batch size %d is larger than the data (%d points)", t.Config.BatchSize, n)
 	}
 	defer recoverError(&err)
-	// The stochastic losses draw their noise from the store's generator: seed it for repeatable runs.
-	if err := t.Store.SetRNGStateFromSeed(int64(t.Config.Seed)); err != nil {
+	first := 0 // First epoch to run.
+	if cp := t.Resume; cp != nil {
+		if err := t.checkResume(cp); err != nil {
+			return res, err
+		}
+		if err := restoreVariables(t.Store, cp.Variables); err != nil {
+			return res, fmt.Errorf("resuming: %w", err)
+		}
+		first, res.Steps = cp.Epochs, cp.Steps
+		res.History, res.Reports = append([]Record(nil), cp.History...), append([]Record(nil), cp.Reports...)
+	} else if err := t.Store.SetRNGStateFromSeed(int64(t.Config.Seed)); err != nil {
+		// The stochastic losses draw their noise from the store's generator: seed it for repeatable runs.
 		return res, fmt.Errorf("seeding the random generator: %w", err)
 	}
 
@@ -135,19 +161,24 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		return res, err
 	}
 	start := time.Now()
+	offset := 0.0 // Seconds already spent before a resume.
+	if n := len(res.History); n > 0 {
+		offset = res.History[n-1].Seconds
+	}
+	seconds := func() float64 { return offset + time.Since(start).Seconds() }
 	report := func(epoch int) error {
 		l, err := evalLoss.Run(x)
 		if err != nil {
 			return fmt.Errorf("loss on the whole data after epoch %d: %w", epoch, err)
 		}
-		r := Record{Epoch: epoch, Loss: l, Seconds: time.Since(start).Seconds()}
+		r := Record{Epoch: epoch, Loss: l, Seconds: seconds()}
 		res.Reports = append(res.Reports, r)
 		if t.Hooks.Report != nil {
 			t.Hooks.Report(r)
 		}
 		return nil
 	}
-	if t.Config.ReportEvery > 0 {
+	if t.Config.ReportEvery > 0 && first == 0 {
 		if err := report(-1); err != nil {
 			return res, err
 		}
@@ -157,9 +188,16 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	batchesPerEpoch := (n + t.Config.BatchSize - 1) / t.Config.BatchSize
 	totalSteps := t.Config.Epochs * batchesPerEpoch
 	rng := rand.New(rand.NewPCG(t.Config.Seed, 0xba7c4))
-	for epoch := range t.Config.Epochs {
+	for range first {
+		rng.Perm(n) // Replay the batch orders of the epochs already done.
+	}
+	for epoch := first; epoch < t.Config.Epochs; epoch++ {
 		perm := rng.Perm(n)
 		sum := 0.0
+		good, err := captureVariables(t.Store) // The last finite model, should this epoch diverge.
+		if err != nil {
+			return res, err
+		}
 		for b := range batchesPerEpoch {
 			if err := ctx.Err(); err != nil {
 				res.Elapsed = time.Since(start)
@@ -170,26 +208,42 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 			if err != nil {
 				return res, fmt.Errorf("training step %d (epoch %d): %w", res.Steps, epoch, err)
 			}
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				if rerr := restoreVariables(t.Store, good); rerr != nil {
+					return res, rerr
+				}
+				return res, fmt.Errorf("%w: the loss is %v at epoch %d, batch %d (step %d); the model of the end of epoch %d is kept. "+
+					"The learning rate (%g) may be too large for this loss", ErrDiverged, l, epoch, b, res.Steps, epoch-1, t.Config.LearningRate)
+			}
 			res.Steps++
 			sum += l
 			if t.Hooks.Progress != nil {
 				t.Hooks.Progress(status(epoch, t.Config.Epochs, res.Steps, totalSteps, l, time.Since(start)))
 			}
 		}
-		r := Record{Epoch: epoch, Loss: sum / float64(batchesPerEpoch), Seconds: time.Since(start).Seconds()}
+		r := Record{Epoch: epoch, Loss: sum / float64(batchesPerEpoch), Seconds: seconds()}
 		res.History = append(res.History, r)
 		if t.Hooks.Epoch != nil {
 			t.Hooks.Epoch(r)
+		}
+		if t.Hooks.Snapshot != nil {
+			t.Hooks.Snapshot(epoch, t.Store)
 		}
 		if t.Config.ReportEvery > 0 && epoch%t.Config.ReportEvery == 0 {
 			if err := report(epoch); err != nil {
 				return res, err
 			}
 		}
-	}
-	if last := t.Config.Epochs - 1; t.Config.ReportEvery > 0 && last%t.Config.ReportEvery != 0 {
-		if err := report(last); err != nil { // The loss of the final model, too.
-			return res, err
+		last := epoch == t.Config.Epochs-1
+		if last && t.Config.ReportEvery > 0 && epoch%t.Config.ReportEvery != 0 {
+			if err := report(epoch); err != nil { // The loss of the final model, too.
+				return res, err
+			}
+		}
+		if t.CheckpointDir != "" && (last || (t.Config.CheckpointEvery > 0 && (epoch+1)%t.Config.CheckpointEvery == 0)) {
+			if err := t.checkpoint(res, epoch+1); err != nil {
+				return res, err
+			}
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -245,6 +299,31 @@ func lossModel(m net.MLP, store *model.Store) loss.Model {
 			return store.RandomNormal(g, shape)
 		},
 	}
+}
+
+// checkpoint saves the state after epochs complete epochs.
+func (t *Trainer) checkpoint(res Result, epochs int) error {
+	vars, err := captureVariables(t.Store)
+	if err != nil {
+		return err
+	}
+	return SaveCheckpoint(t.CheckpointDir, Checkpoint{Epochs: epochs, Steps: res.Steps, Config: t.Config,
+		History: res.History, Reports: res.Reports, Variables: vars})
+}
+
+// checkResume refuses a checkpoint that another configuration wrote: resuming it would not give
+// the run it claims to continue.
+func (t *Trainer) checkResume(cp *Checkpoint) error {
+	want, got := t.Config, cp.Config
+	want.Epochs, got.Epochs = 0, 0 // A resumed run may be asked to go on for more epochs.
+	want.CheckpointEvery, got.CheckpointEvery = 0, 0
+	if want != got {
+		return fmt.Errorf("cannot resume: the checkpoint was written with %+v, this run has %+v", cp.Config, t.Config)
+	}
+	if cp.Epochs > t.Config.Epochs {
+		return fmt.Errorf("cannot resume: the checkpoint has %d epochs completed, more than the %d asked for", cp.Epochs, t.Config.Epochs)
+	}
+	return nil
 }
 
 func status(epoch, epochs, step, steps int, l float64, elapsed time.Duration) Status {

@@ -47,3 +47,24 @@ func required(fs *flag.FlagSet, names ...string) error {
 	}
 	return nil
 }
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// setFlagsExcept returns the flags given on the command line other than allowed.
+func setFlagsExcept(fs *flag.FlagSet, allowed ...string) []string {
+	var out []string
+	fs.Visit(func(f *flag.Flag) {
+		for _, a := range allowed {
+			if f.Name == a {
+				return
+			}
+		}
+		out = append(out, f.Name)
+	})
+	return out
+}

@@ -7,6 +7,7 @@
 //	scorematching train --dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR
 //	scorematching score --model DIR --points FILE
 //	scorematching bench --workload blog|dim|sample [--steps N] [--backend CONFIG]
+//	scorematching lab [--port N] [--no-browser] [--install-only] [--no-xla]
 //
 // Run "scorematching help" or "scorematching COMMAND -h" for every option. The backend is GoMLX's
 // pure Go backend unless GOMLX_BACKEND says otherwise (see package backend).
@@ -36,6 +37,7 @@ var commands = map[string]command{
 	"train":     {"train a score network on a data set and write the model, log and figures", runTrain},
 	"score":     {"print the learned score at points read from a CSV file", runScore},
 	"bench":     {"time a workload (blog, dim, sample) and print one JSON line per measurement", runBench},
+	"lab":       {"set up (once) and start JupyterLab on the notebooks", runLab},
 }
 
 // errUsage marks errors for which the usage was already printed.

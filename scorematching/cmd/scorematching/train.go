@@ -27,13 +27,16 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	o.DataSeed, o.InitSeed, o.Train.Seed = *seed, *seed, *seed
+	o.Train.CheckpointEvery = 100
 	return trainAndWrite(ctx, o, *out, stdout, stderr)
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := experiment.BlogOptions()
-	fs := newFlags("train", "--dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR", stderr)
-	out := fs.String("out", "", "output directory (required)")
+	o.Train.CheckpointEvery = 10
+	fs := newFlags("train", "--dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR  |  --resume DIR [--epochs N]", stderr)
+	out := fs.String("out", "", "output directory (required): model, log, figures, checkpoint")
+	resume := fs.String("resume", "", "continue the run saved in this directory (its options; --epochs may raise the total)")
 	dataset := fs.String("dataset", "ring", "data set (ring)")
 	fs.Float64Var(&o.Ring.Radius, "radius", o.Ring.Radius, "ring radius")
 	fs.Float64Var(&o.Ring.Std, "std", o.Ring.Std, "ring radial standard deviation")
@@ -43,10 +46,24 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Train.BatchSize, "batch", o.Train.BatchSize, "batch size")
 	fs.Float64Var(&o.Train.LearningRate, "lr", o.Train.LearningRate, "Adam learning rate")
 	fs.IntVar(&o.Train.ReportEvery, "report-every", o.Train.ReportEvery, "print the loss on all data every N epochs (0: never)")
+	fs.IntVar(&o.Train.CheckpointEvery, "checkpoint-every", o.Train.CheckpointEvery, "write checkpoint.json every N epochs (and at the end)")
 	sizes := fs.String("sizes", "2,64,128,64,2", "MLP layer sizes, input first")
 	seed := fs.Uint64("seed", 0, "seed of the data, the initial weights and the batch order")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *resume != "" {
+		if extra := setFlagsExcept(fs, "resume", "epochs", "out"); len(extra) > 0 {
+			return fmt.Errorf("--resume continues a run with the options it was started with: --%s cannot be changed (only --epochs)", extra[0])
+		}
+		if *out != "" && *out != *resume {
+			return fmt.Errorf("--resume writes into the run's own directory %q, not --out %q", *resume, *out)
+		}
+		epochs := 0
+		if isSet(fs, "epochs") {
+			epochs = o.Train.Epochs
+		}
+		return resumeAndWrite(ctx, *resume, epochs, stdout, stderr)
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
@@ -78,16 +95,40 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout
 	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
 	fmt.Fprintf(stdout, "Data: %d points of the ring (radius %g, std %g); MLP %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
 		o.Samples, o.Ring.Radius, o.Ring.Std, o.Sizes, o.Loss, o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
-	hooks := train.Hooks{
+	o.CheckpointDir = dir
+	outcome, runErr := experiment.Run(ctx, b, o, cliHooks(stdout, stderr))
+	return writeOutcome(outcome, runErr, dir, stdout, stderr)
+}
+
+// resumeAndWrite continues the run in dir (see experiment.Resume) and writes its outputs there.
+func resumeAndWrite(ctx context.Context, dir string, epochs int, stdout, stderr io.Writer) error {
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
+	outcome, runErr := experiment.Resume(ctx, b, dir, epochs, cliHooks(stdout, stderr))
+	if outcome != nil {
+		fmt.Fprintf(stdout, "Resumed %s: %d epochs in all.\n", dir, outcome.Options.Train.Epochs)
+	}
+	return writeOutcome(outcome, runErr, dir, stdout, stderr)
+}
+
+func cliHooks(stdout, stderr io.Writer) train.Hooks {
+	return train.Hooks{
 		Report:   func(r train.Record) { experiment.PrintReport(stdout, r) },
 		Progress: train.TerminalProgress(stderr, isTerminal(stderr)),
 	}
-	outcome, runErr := experiment.Run(ctx, b, o, hooks)
+}
+
+// writeOutcome writes a finished, interrupted or diverged run's outputs into dir: nothing
+// trained is lost. It returns runErr, if any, after writing.
+func writeOutcome(outcome *experiment.Outcome, runErr error, dir string, stdout, stderr io.Writer) error {
 	if outcome == nil {
 		return runErr
 	}
 	if runErr != nil {
-		fmt.Fprintf(stderr, "\ninterrupted after %d epochs: writing what was trained so far\n", len(outcome.Result.History))
+		fmt.Fprintf(stderr, "\nstopped after %d epochs: writing what was trained so far\n", len(outcome.Result.History))
 	}
 	s, err := outcome.WriteDir(dir)
 	if err != nil {
@@ -95,12 +136,9 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout
 	}
 	fmt.Fprintf(stdout, "Trained %d steps in %.1f s (%.1f ms/step).\n", s.Steps, s.Seconds, s.MsPerStep)
 	fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", s.FinalLoss, s.TrueScoreLoss)
-	fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", o.FreshSamples, s.FisherAbsolute, s.FisherRelative)
+	fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", outcome.Options.FreshSamples, s.FisherAbsolute, s.FisherRelative)
 	fmt.Fprintf(stdout, "Wrote %s: model.json, log.csv, summary.json, %v\n", dir, s.FigureFilesSaved)
-	if runErr != nil {
-		return fmt.Errorf("interrupted: %w", runErr)
-	}
-	return nil
+	return runErr
 }
 
 // checkWritableDir creates dir if needed and checks that a file can be created in it, so that a
