@@ -7,6 +7,7 @@
 #   4. go test ./... on the pure Go backend built with GOEXPERIMENT=simd (as the notebooks' kernel
 #      builds cells), with the notebooks required (executed headless through the GoNB kernel), then
 #      the library's tests again with a plain build (as a bare `go run` builds the command);
+#   4b. the fuzz targets, briefly (crashers found are kept under testdata/fuzz as regression inputs);
 #   5. the library's tests and the notebooks again on the XLA CPU backend (GOSM_SKIP_XLA=1 skips this
 #      step, loudly, where no plugin can be installed).
 #
@@ -32,6 +33,11 @@ step "JAX reference: the golden values must not change"
 .venv/bin/python scorematching/testdata/jaxref/reference.py --check
 
 export GOSM_REQUIRE_NOTEBOOKS=1 GOMLX_NO_AUTO_INSTALL=1
+
+step "fuzzing (briefly) the points reader and the command line"
+go test -run '^$' -fuzz FuzzRead -fuzztime 10s ./scorematching/points
+go test -run '^$' -fuzz FuzzSplitInts -fuzztime 5s ./scorematching/cmd/scorematching
+go test -run '^$' -fuzz FuzzFlags -fuzztime 10s ./scorematching/cmd/scorematching
 
 step "go test ./... on the pure Go backend, GOEXPERIMENT=simd build"
 simd=""; [[ "$(go env GOARCH)" == amd64 ]] && simd=simd
