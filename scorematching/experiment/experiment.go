@@ -22,15 +22,22 @@ import (
 	"github.com/gosm/gosm/scorematching/train"
 )
 
-// Options describe one training run on the ring.
+// Options describe one training run.
 type Options struct {
-	Ring     toy.Ring     // The data distribution.
-	Samples  int          // Training points drawn from it.
-	DataSeed uint64       // Seeds the training points.
-	Sizes    []int        // MLP layer sizes.
-	InitSeed uint64       // Seeds the initial weights.
-	Loss     string       // Loss name (see loss.ByName).
-	Train    train.Config // Epochs, batch size, learning rate, batch-order seed, report interval.
+	// Dataset names the data distribution (see toy.Names); "" or "ring" is the ring of Ring.
+	Dataset string `json:"dataset,omitempty"`
+	// DataParams are the parameters of Dataset other than the ring (nil: its defaults).
+	DataParams map[string]float64 `json:"data_params,omitempty"`
+	Ring       toy.Ring           // The ring's parameters, when Dataset is the ring.
+	Samples    int                // Training points drawn from it.
+	DataSeed   uint64             // Seeds the training points.
+	Sizes      []int              // MLP layer sizes.
+	InitSeed   uint64             // Seeds the initial weights.
+	Loss       string             // Loss name (see loss.ByName).
+	// LossOptions configure the sliced, denoising and ncsn losses; zero fields take the defaults
+	// of loss.DefaultOptions.
+	LossOptions loss.Options `json:"loss_options"`
+	Train       train.Config // Epochs, batch size, learning rate, batch-order seed, report interval.
 	// FreshSamples is the number of new ring points, drawn with seed DataSeed+1, on which the
 	// learned score is compared with the true one.
 	FreshSamples int
@@ -57,9 +64,49 @@ func BlogOptions() Options {
 	}
 }
 
+// IsRing reports whether the data set is the ring of o.Ring.
+func (o Options) IsRing() bool { return o.Dataset == "" || o.Dataset == "ring" }
+
+// Data returns the data distribution.
+func (o Options) Data() (toy.Dataset, error) {
+	if o.IsRing() {
+		return o.Ring, o.Ring.Validate()
+	}
+	return toy.New(o.Dataset, o.DataParams)
+}
+
+// LossConfig returns o.LossOptions with the defaults filled in.
+func (o Options) LossConfig() loss.Options {
+	c, d := o.LossOptions, loss.DefaultOptions()
+	if c.Projections == 0 {
+		c.Projections = d.Projections
+	}
+	if c.ProjectionDist == 0 {
+		c.ProjectionDist = d.ProjectionDist
+	}
+	if c.Sigma == 0 {
+		c.Sigma = d.Sigma
+	}
+	if len(c.Sigmas) == 0 {
+		c.Sigmas = d.Sigmas
+	}
+	return c
+}
+
+// NetSizes are the layer sizes of the network trained: Sizes, with one more input (log sigma)
+// for a noise-conditional loss (see loss.NoiseConditional).
+func (o Options) NetSizes() []int {
+	sizes := append([]int(nil), o.Sizes...)
+	if loss.NoiseConditional(o.Loss) && len(sizes) > 0 {
+		sizes[0]++
+	}
+	return sizes
+}
+
 // Validate returns an error naming the first bad option.
 func (o Options) Validate() error {
-	if err := o.Ring.Validate(); err != nil {
+	d, err := o.Data()
+	if err != nil {
 		return err
 	}
 	if o.Samples <= 0 {
@@ -68,10 +115,10 @@ func (o Options) Validate() error {
 	if o.FreshSamples <= 0 {
 		return fmt.Errorf("number of fresh samples must be positive, got %d", o.FreshSamples)
 	}
-	if err := (net.MLP{Sizes: o.Sizes}).CheckScoreDim(o.Ring.Dim()); err != nil {
+	if err := (net.MLP{Sizes: o.Sizes}).CheckScoreDim(d.Dim()); err != nil {
 		return err
 	}
-	if _, err := loss.ByName(o.Loss); err != nil {
+	if _, err := loss.New(o.Loss, o.LossConfig()); err != nil {
 		return err
 	}
 	if err := o.Train.Validate(); err != nil {
@@ -90,7 +137,7 @@ type Outcome struct {
 	Data    [][]float64     // The training points.
 	Result  train.Result    // Loss history and reports.
 	Params  net.Params      // The trained weights.
-	Fisher  metrics.Fisher  // Learned vs true score on fresh points.
+	Fisher  *metrics.Fisher // Learned vs true score on fresh points; nil where no true score is known.
 	Net     net.MLP         // The network.
 	Store   *model.Store    // The store holding the trained weights.
 	backend compute.Backend // To evaluate the trained network.
@@ -148,18 +195,25 @@ func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int
 
 // run trains (from scratch, or from the checkpoint cp) and measures the result.
 func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks, cp *train.Checkpoint) (*Outcome, error) {
-	data, err := o.Ring.Sample(o.Samples, o.DataSeed)
+	dist, err := o.Data()
 	if err != nil {
 		return nil, err
 	}
-	lossFn, _ := loss.ByName(o.Loss)
-	mlp := net.MLP{Sizes: o.Sizes}
+	data, err := dist.Sample(o.Samples, o.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	lossFn, err := loss.New(o.Loss, o.LossConfig())
+	if err != nil {
+		return nil, err
+	}
+	mlp := net.MLP{Sizes: o.NetSizes()}
 	store := model.NewStore()
 	if err := mlp.Init(store, o.InitSeed); err != nil {
 		return nil, err
 	}
 	tr := &train.Trainer{Backend: backend, Store: store, Net: mlp, Loss: lossFn, Config: o.Train, Hooks: hooks,
-		CheckpointDir: o.CheckpointDir, Resume: cp}
+		CheckpointDir: o.CheckpointDir, Resume: cp, NoiseConditional: loss.NoiseConditional(o.Loss)}
 	res, runErr := tr.Run(ctx, data)
 	out := &Outcome{Options: o, Backend: backend.Name(), Data: data, Result: res, Net: mlp, Store: store, backend: backend}
 	// An interrupted or diverged run still returns what it has (the last finite weights).
@@ -175,25 +229,53 @@ func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 	return out, runErr
 }
 
-// Scorer returns an evaluator of the trained network.
+// Scorer returns an evaluator of the trained network (plain networks only; see Scores).
 func (o *Outcome) Scorer() (*net.Scorer, error) {
 	return net.NewScorer(o.backend, o.Store, o.Net)
 }
 
-func (o *Outcome) measure() (metrics.Fisher, error) {
-	fresh, err := o.Options.Ring.Sample(o.Options.FreshSamples, o.Options.DataSeed+1)
-	if err != nil {
-		return metrics.Fisher{}, err
+// Scores evaluates the learned score at points: the network itself, or for a noise-conditional
+// network its score at the smallest noise level, the closest to the data's.
+func (o *Outcome) Scores(points [][]float64) ([][]float64, error) {
+	if loss.NoiseConditional(o.Options.Loss) {
+		sigmas := o.Options.LossConfig().Sigmas
+		ns, err := net.NewNoiseScorer(o.backend, o.Store, net.NoiseMLP{Sizes: o.Net.Sizes})
+		if err != nil {
+			return nil, err
+		}
+		return ns.Scores(points, sigmas[len(sigmas)-1])
 	}
 	scorer, err := o.Scorer()
 	if err != nil {
-		return metrics.Fisher{}, err
+		return nil, err
 	}
-	learned, err := scorer.Scores(fresh)
+	return scorer.Scores(points)
+}
+
+// measure compares the learned score with the true one on fresh points, for data sets whose
+// score is known; for the others it returns nil.
+func (o *Outcome) measure() (*metrics.Fisher, error) {
+	dist, err := o.Options.Data()
 	if err != nil {
-		return metrics.Fisher{}, err
+		return nil, err
 	}
-	return metrics.FisherDivergence(learned, o.Options.Ring.Scores(fresh))
+	analytic, ok := dist.(toy.Analytic)
+	if !ok {
+		return nil, nil
+	}
+	fresh, err := dist.Sample(o.Options.FreshSamples, o.Options.DataSeed+1)
+	if err != nil {
+		return nil, err
+	}
+	learned, err := o.Scores(fresh)
+	if err != nil {
+		return nil, err
+	}
+	f, err := metrics.FisherDivergence(learned, toy.Scores(analytic, fresh))
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
 }
 
 // PrintReport writes a loss report line the way the blog prints it.

@@ -48,7 +48,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"samples", func(o *experiment.Options) { o.Samples = 0 }, "number of samples must be positive, got 0"},
 		{"fresh samples", func(o *experiment.Options) { o.FreshSamples = -3 }, "fresh samples must be positive, got -3"},
 		{"sizes", func(o *experiment.Options) { o.Sizes = []int{2, 8, 3} }, "[2 8 3]"},
-		{"loss", func(o *experiment.Options) { o.Loss = "sliced" }, `unknown loss "sliced"`},
+		{"loss", func(o *experiment.Options) { o.Loss = "ssm" }, `unknown loss "ssm"`},
 		{"epochs", func(o *experiment.Options) { o.Train.Epochs = 0 }, "epochs"},
 		{"batch", func(o *experiment.Options) { o.Samples = 100 }, "batch size 512 is larger than the data (100 points)"},
 	}
@@ -157,7 +157,7 @@ func TestWriteDirLoad(t *testing.T) {
 			t.Errorf("history[%d] = %+v after Load, %+v before", i, r, w)
 		}
 	}
-	if back.Fisher != out.Fisher || back.Options.Samples != 256 || len(back.Data) != 256 || back.Data[5][0] != out.Data[5][0] {
+	if *back.Fisher != *out.Fisher || back.Options.Samples != 256 || len(back.Data) != 256 || back.Data[5][0] != out.Data[5][0] {
 		t.Errorf("loaded Fisher %+v (was %+v), options %+v, %d data points", back.Fisher, out.Fisher, back.Options, len(back.Data))
 	}
 	// The loaded model scores like the trained one.

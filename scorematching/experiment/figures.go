@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/plot"
 
@@ -43,17 +44,40 @@ func BlogFlawedField(r toy.Ring) (plots.Field, error) {
 	return plots.Field{Points: grid, Vectors: plots.ZeroNear(grid, vectors, GridStep/2)}, nil
 }
 
-// ScoreFields returns the true score and the learned score of o on the blog grid.
+// Window returns the half-width of a square window that holds the points (with a margin), and
+// the step of a 31 x 31 quiver grid over it. For the ring it is the blog's (R + 5 std, 0.1).
+func (o *Outcome) Window() (half, step float64) {
+	if o.Options.IsRing() {
+		return GridHalf(o.Options.Ring), GridStep
+	}
+	for _, p := range o.Data {
+		for _, v := range p {
+			half = math.Max(half, math.Abs(v))
+		}
+	}
+	half = 1.1 * math.Max(half, 1e-6)
+	return half, 2 * half / 30
+}
+
+// ScoreFields returns the learned score on the quiver grid and, where the data set's score is
+// known, the true one (truth.Vectors is nil otherwise).
 func (o *Outcome) ScoreFields() (truth, learned plots.Field, err error) {
-	truth, err = TrueField(o.Options.Ring)
-	if err != nil {
-		return
+	if o.Options.IsRing() {
+		if truth, err = TrueField(o.Options.Ring); err != nil {
+			return
+		}
+	} else {
+		half, step := o.Window()
+		if truth.Points, err = plots.Grid(half, step); err != nil {
+			return
+		}
+		if dist, derr := o.Options.Data(); derr == nil {
+			if a, ok := dist.(toy.Analytic); ok {
+				truth.Vectors = toy.Scores(a, truth.Points)
+			}
+		}
 	}
-	scorer, err := o.Scorer()
-	if err != nil {
-		return
-	}
-	vectors, err := scorer.Scores(truth.Points)
+	vectors, err := o.Scores(truth.Points)
 	if err != nil {
 		return
 	}
@@ -66,44 +90,75 @@ func FieldFigure(title string, r toy.Ring, field plots.Field, samples [][]float6
 	return plots.Quiver(title, field, samples, GridHalf(r)+GridStep, GridStep, 0)
 }
 
-// Figures returns the outcome's figures by file name: the data with the true score, the learned
-// score, both side by side, and the loss curve.
+// Figures returns the outcome's figures by file name: the data with the true score (where known),
+// the learned score, both side by side, and the loss curve.
 func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 	truth, learned, err := o.ScoreFields()
 	if err != nil {
 		return nil, err
 	}
-	r := o.Options.Ring
+	half, step := o.Window()
+	quiver := func(title string, f plots.Field, samples [][]float64) (*plot.Plot, error) {
+		return plots.Quiver(title, f, samples, half+step, step, 0)
+	}
 	shown := o.Data
 	if len(shown) > 2000 {
-		shown = shown[:2000] // Enough points to see the ring without hiding the arrows.
+		shown = shown[:2000] // Enough points to see the data without hiding the arrows.
 	}
-	trueFig, err := FieldFigure("Samples and the true score", r, truth, shown)
+	learnedTitle := "Learned score"
+	if o.Fisher != nil {
+		learnedTitle = fmt.Sprintf("Learned score (relative Fisher %.4f)", o.Fisher.Relative)
+	}
+	figs := map[string][]*plot.Plot{}
+	learnedFig, err := quiver("Samples and the learned score", learned, shown)
 	if err != nil {
 		return nil, err
 	}
-	learnedFig, err := FieldFigure("Samples and the learned score", r, learned, shown)
+	figs["learned_score.png"] = []*plot.Plot{learnedFig}
+	if truth.Vectors != nil {
+		trueFig, err := quiver("Samples and the true score", truth, shown)
+		if err != nil {
+			return nil, err
+		}
+		trueFig2, _ := quiver("True score", truth, shown)
+		learnedFig2, _ := quiver(learnedTitle, learned, shown)
+		figs["true_score.png"] = []*plot.Plot{trueFig}
+		figs["comparison.png"] = []*plot.Plot{trueFig2, learnedFig2}
+	} else {
+		dataFig, err := plots.Samples("Samples", shown, half+step)
+		if err != nil {
+			return nil, err
+		}
+		learnedFig2, _ := quiver(learnedTitle, learned, nil)
+		figs["comparison.png"] = []*plot.Plot{dataFig, learnedFig2}
+	}
+	var minimum *float64
+	if o.Options.IsRing() && o.Options.Loss == "exact" {
+		if m, err := TrueScoreLoss(o.Options.Ring); err == nil {
+			minimum = &m
+		}
+	}
+	lossFig, err := LossCurves(o.Result, "Training loss ("+o.Options.Loss+")", minimum)
 	if err != nil {
 		return nil, err
 	}
-	trueFig2, _ := FieldFigure("True score", r, truth, shown)
-	learnedFig2, _ := FieldFigure(fmt.Sprintf("Learned score (relative Fisher %.4f)", o.Fisher.Relative), r, learned, shown)
-	lossFig, err := LossFigure(o.Result, r)
-	if err != nil {
-		return nil, err
-	}
-	return map[string][]*plot.Plot{
-		"true_score.png":    {trueFig},
-		"learned_score.png": {learnedFig},
-		"comparison.png":    {trueFig2, learnedFig2},
-		"loss.png":          {lossFig},
-	}, nil
+	figs["loss.png"] = []*plot.Plot{lossFig}
+	return figs, nil
 }
 
-// LossFigure plots, against the number of epochs completed, the mean mini-batch loss of every
-// epoch, the full-data reports, and the loss of the true score, -0.5 E||s||^2, which is the
-// lowest value the exact loss can reach.
+// LossFigure plots the exact loss of a run on the ring r: see LossCurves, with the loss of the
+// true score, -0.5 E||s||^2, the lowest value the exact loss can reach, as a dashed line.
 func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
+	var minimum *float64
+	if m, err := TrueScoreLoss(r); err == nil {
+		minimum = &m
+	}
+	return LossCurves(res, "Exact score-matching loss", minimum)
+}
+
+// LossCurves plots, against the number of epochs completed, the mean mini-batch loss of every
+// epoch, the full-data reports, and, if minimum is not nil, that value as a dashed line.
+func LossCurves(res train.Result, title string, minimum *float64) (*plot.Plot, error) {
 	var curves []plots.Curve
 	if len(res.History) > 0 {
 		c := plots.Curve{Name: "mean batch loss per epoch"}
@@ -112,10 +167,10 @@ func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
 			c.Values = append(c.Values, h.Loss)
 		}
 		curves = append(curves, c)
-		if min, err := TrueScoreLoss(r); err == nil {
+		if minimum != nil {
 			last := float64(res.History[len(res.History)-1].Epoch + 1)
-			curves = append(curves, plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", min),
-				Epochs: []float64{0, last}, Values: []float64{min, min}, Dashed: true})
+			curves = append(curves, plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", *minimum),
+				Epochs: []float64{0, last}, Values: []float64{*minimum, *minimum}, Dashed: true})
 		}
 	}
 	if len(res.Reports) > 0 {
@@ -129,7 +184,7 @@ func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
 	if len(curves) == 0 {
 		return nil, fmt.Errorf("no loss history to plot")
 	}
-	return plots.Loss("Exact score-matching loss", curves...)
+	return plots.Loss(title, curves...)
 }
 
 // TrueScoreLoss is -0.5 E||s(x)||^2 for the ring: the exact loss of the true score, and the

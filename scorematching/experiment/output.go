@@ -11,6 +11,7 @@ import (
 
 	"encoding/json"
 	"fmt"
+	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"os"
 	"path/filepath"
@@ -28,12 +29,12 @@ type Summary struct {
 	Steps            int            `json:"steps"`
 	Seconds          float64        `json:"seconds"`
 	MsPerStep        float64        `json:"ms_per_step"`
-	FinalLoss        float64        `json:"final_loss"`       // Last full-data report, or last epoch's mean batch loss.
-	FisherAbsolute   float64        `json:"fisher_absolute"`  // E[0.5||s_model - s_true||^2] on fresh points.
-	FisherRelative   float64        `json:"fisher_relative"`  // Divided by E[0.5||s_true||^2].
-	TrueScoreLoss    float64        `json:"true_score_loss"`  // -0.5 E||s_true||^2, the loss's minimum.
-	CompletedEpochs  int            `json:"completed_epochs"` // Less than Epochs if interrupted.
-	Reports          []train.Record `json:"reports"`          // Full-data losses, as printed.
+	FinalLoss        float64        `json:"final_loss"`                // Last full-data report, or last epoch's mean batch loss.
+	FisherAbsolute   *float64       `json:"fisher_absolute,omitempty"` // E[0.5||s_model - s_true||^2] on fresh points, where the true score is known.
+	FisherRelative   *float64       `json:"fisher_relative,omitempty"` // Divided by E[0.5||s_true||^2].
+	TrueScoreLoss    *float64       `json:"true_score_loss,omitempty"` // -0.5 E||s_true||^2, the exact loss's minimum (the ring).
+	CompletedEpochs  int            `json:"completed_epochs"`          // Less than Epochs if interrupted.
+	Reports          []train.Record `json:"reports"`                   // Full-data losses, as printed.
 	Options          Options        `json:"options"`
 	ModelFile        string         `json:"model_file"`
 	LogFile          string         `json:"log_file"`
@@ -47,8 +48,6 @@ func (o *Outcome) Summary() Summary {
 		Epochs:          o.Options.Train.Epochs,
 		Steps:           o.Result.Steps,
 		Seconds:         o.Result.Elapsed.Seconds(),
-		FisherAbsolute:  o.Fisher.Absolute,
-		FisherRelative:  o.Fisher.Relative,
 		CompletedEpochs: len(o.Result.History),
 		Reports:         o.Result.Reports,
 		Options:         o.Options,
@@ -61,7 +60,14 @@ func (o *Outcome) Summary() Summary {
 	} else if n := len(o.Result.History); n > 0 {
 		s.FinalLoss = o.Result.History[n-1].Loss
 	}
-	s.TrueScoreLoss, _ = TrueScoreLoss(o.Options.Ring)
+	if o.Fisher != nil {
+		s.FisherAbsolute, s.FisherRelative = &o.Fisher.Absolute, &o.Fisher.Relative
+	}
+	if o.Options.IsRing() {
+		if l, err := TrueScoreLoss(o.Options.Ring); err == nil {
+			s.TrueScoreLoss = &l
+		}
+	}
 	return s
 }
 
@@ -71,8 +77,11 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("output directory: %w", err)
 	}
-	meta := map[string]any{"dataset": "ring", "radius": o.Options.Ring.Radius, "std": o.Options.Ring.Std,
-		"loss": o.Options.Loss, "epochs": len(o.Result.History)}
+	meta := map[string]any{"dataset": o.Options.Dataset, "data_params": o.Options.DataParams,
+		"loss": o.Options.Loss, "noise_conditional": loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
+	if o.Options.IsRing() {
+		meta["dataset"], meta["radius"], meta["std"] = "ring", o.Options.Ring.Radius, o.Options.Ring.Std
+	}
 	if err := net.Save(dir, o.Params, meta); err != nil {
 		return Summary{}, err
 	}
@@ -128,13 +137,19 @@ func Load(b compute.Backend, dir string) (*Outcome, error) {
 	}
 	o := &Outcome{Options: s.Options, Backend: s.Backend, Params: saved.Params, Net: net.MLP{Sizes: saved.Sizes},
 		Store: model.NewStore(), backend: b,
-		Fisher: metrics.Fisher{Absolute: s.FisherAbsolute, Relative: s.FisherRelative},
 		Result: train.Result{History: history, Reports: s.Reports, Steps: s.Steps,
 			Elapsed: time.Duration(s.Seconds * float64(time.Second))}}
+	if s.FisherAbsolute != nil && s.FisherRelative != nil {
+		o.Fisher = &metrics.Fisher{Absolute: *s.FisherAbsolute, Relative: *s.FisherRelative}
+	}
 	if err := net.SetParams(o.Store, saved.Params); err != nil {
 		return nil, err
 	}
-	if o.Data, err = o.Options.Ring.Sample(o.Options.Samples, o.Options.DataSeed); err != nil {
+	dist, err := o.Options.Data()
+	if err != nil {
+		return nil, fmt.Errorf("loading run %s: %w", dir, err)
+	}
+	if o.Data, err = dist.Sample(o.Options.Samples, o.Options.DataSeed); err != nil {
 		return nil, fmt.Errorf("loading run %s: %w", dir, err)
 	}
 	return o, nil

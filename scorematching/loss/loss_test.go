@@ -145,7 +145,7 @@ func TestByNameMatchesFunctions(t *testing.T) {
 }
 
 func TestByNameUnknown(t *testing.T) {
-	for _, name := range []string{"nope", "", "Exact", "sliced"} {
+	for _, name := range []string{"nope", "", "Exact", "ssm"} {
 		fn, err := loss.ByName(name)
 		if err == nil || fn != nil {
 			t.Errorf("ByName(%q): no error", name)
@@ -155,7 +155,7 @@ func TestByNameUnknown(t *testing.T) {
 			t.Errorf("ByName(%q): error %q should quote the name and list the known losses", name, err)
 		}
 	}
-	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,exact" {
+	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,denoising,exact,ncsn,sliced,sliced-vr" {
 		t.Errorf("Names() = %s", got)
 	}
 }

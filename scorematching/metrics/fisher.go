@@ -1,4 +1,6 @@
-// Package metrics measures how good a learned score is.
+// Package metrics measures how good a learned score is (Fisher divergence against the true score)
+// and how good samples are (MMD between two samples, the ring's radius moments and angle uniformity,
+// the weights of a mixture's components).
 package metrics
 
 import (

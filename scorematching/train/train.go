@@ -108,6 +108,9 @@ type Trainer struct {
 	Loss    loss.Func
 	Config  Config
 	Hooks   Hooks
+	// NoiseConditional says that Net is a noise-conditional network (net.NoiseMLP: one more input
+	// than the data's dimension, for log sigma), trained by a loss such as loss.NCSN.
+	NoiseConditional bool
 	// CheckpointDir, if set, receives checkpoint.json every Config.CheckpointEvery epochs and at the end.
 	CheckpointDir string
 	// Resume, if set, continues the run it was saved from: the store's variables are restored and
@@ -129,7 +132,11 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		return res, err
 	}
 	dim := x.Shape().Dimensions[1]
-	if err := t.Net.CheckScoreDim(dim); err != nil {
+	if t.NoiseConditional {
+		if err := (net.NoiseMLP{Sizes: t.Net.Sizes}).CheckScoreDim(dim); err != nil {
+			return res, err
+		}
+	} else if err := t.Net.CheckScoreDim(dim); err != nil {
 		return res, err
 	}
 	n := len(data)
@@ -152,11 +159,11 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		return res, fmt.Errorf("seeding the random generator: %w", err)
 	}
 
-	step, err := NewStep(t.Backend, t.Store, t.Net, t.Loss, t.Config.LearningRate)
+	step, err := newStep(t.Backend, t.Store, t.Net, t.Loss, t.Config.LearningRate, t.NoiseConditional)
 	if err != nil {
 		return res, err
 	}
-	evalLoss, err := NewLossEvaluator(t.Backend, t.Store, t.Net, t.Loss)
+	evalLoss, err := newLossEvaluator(t.Backend, t.Store, t.Net, t.Loss, t.NoiseConditional)
 	if err != nil {
 		return res, err
 	}
@@ -259,9 +266,13 @@ type Step struct {
 // NewStep builds the training step of m on loss lossFn, with Adam at learning rate lr (and the
 // epsilon 1e-8 of JAX's Adam, which the blog used).
 func NewStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64) (*Step, error) {
+	return newStep(b, store, m, lossFn, lr, false)
+}
+
+func newStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64, noiseConditional bool) (*Step, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		l := lossFn(lossModel(m, scope.Store()), x)
+		l := lossFn(lossModel(m, scope.Store(), noiseConditional), x)
 		opt.UpdateGraph(scope, x.Graph(), l)
 		return l
 	})
@@ -278,8 +289,12 @@ func (s *Step) Run(batch *tensors.Tensor) (float64, error) {
 
 // NewLossEvaluator builds the evaluation of lossFn alone (no update) for m.
 func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func) (*Step, error) {
+	return newLossEvaluator(b, store, m, lossFn, false)
+}
+
+func newLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, noiseConditional bool) (*Step, error) {
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return lossFn(lossModel(m, scope.Store()), x)
+		return lossFn(lossModel(m, scope.Store(), noiseConditional), x)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the loss evaluation: %w", err)
@@ -287,11 +302,22 @@ func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn l
 	return &Step{exec: exec}, nil
 }
 
-// lossModel is what the losses see of the MLP: its scores, and its traces by forward tangents.
-func lossModel(m net.MLP, store *model.Store) loss.Model {
+// lossModel is what the losses see of the MLP: its scores, its traces by forward tangents (not
+// for a noise-conditional network, whose input has one more column than its output), and the
+// store's random generator.
+func lossModel(m net.MLP, store *model.Store, noiseConditional bool) loss.Model {
+	var trace loss.TraceFunc
+	if !noiseConditional {
+		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) }
+	}
+	var noiseScore loss.NoiseScoreFunc
+	if noiseConditional {
+		noiseScore = func(x, sigma *graph.Node) *graph.Node { return net.NoiseMLP{Sizes: m.Sizes}.Apply(store, x, sigma) }
+	}
 	return loss.Model{
 		Score:         func(x *graph.Node) *graph.Node { return m.Apply(store, x) },
-		ScoreAndTrace: func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) },
+		ScoreAndTrace: trace,
+		NoiseScore:    noiseScore,
 		Random: func(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node {
 			if dist == "uniform" {
 				return store.RandomUniform(g, shape)

@@ -1,0 +1,164 @@
+package loss_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/net"
+)
+
+func TestNamesListsEveryLoss(t *testing.T) {
+	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,denoising,exact,ncsn,sliced,sliced-vr" {
+		t.Errorf("Names() = %s", got)
+	}
+	for _, name := range loss.Names() {
+		if got := loss.NoiseConditional(name); got != (name == "ncsn") {
+			t.Errorf("NoiseConditional(%q) = %v", name, got)
+		}
+	}
+}
+
+// evalLoss evaluates fn and the gradient norm of its weights on 32 points of N(0, I) in 2-D, with
+// the store's generator seeded by seed: a plain 2-16-2 MLP, or for a noise-conditional loss a
+// 3-16-2 NoiseMLP seen through train's packed loss.Model (Score = the underlying MLP).
+func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (value, gradNorm float64) {
+	t.Helper()
+	sizes := []int{2, 16, 2}
+	if noiseConditional {
+		sizes = []int{3, 16, 2}
+	}
+	mlp := net.MLP{Sizes: sizes}
+	store := model.NewStore()
+	if err := mlp.Init(store, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetRNGStateFromSeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		st := scope.Store()
+		m := lossModel(mlp, st, false)
+		m.Random = storeRandom(st)
+		l := fn(m, x)
+		var sq *graph.Node
+		for i := range mlp.NumLayers() {
+			for _, p := range []string{net.WeightsPath(i), net.BiasesPath(i)} {
+				gr := graph.Gradient(l, st.GetVariable(p).NodeValue(x.Graph()))[0]
+				s := graph.ReduceAllSum(graph.Square(gr))
+				if sq == nil {
+					sq = s
+				} else {
+					sq = graph.Add(sq, s)
+				}
+			}
+		}
+		return l, graph.Sqrt(sq)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := gaussianPoints(32, 2, 1, 6)
+	out, err := exec.Call(testutil.Tensor32(testutil.Flatten(pts), 32, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testutil.Flat32(t, out[0])[0], testutil.Flat32(t, out[1])[0]
+}
+
+// TestEveryLossRuns builds every registered loss with its defaults, evaluates it and its gradient
+// with respect to the weights, and checks that both are finite and the gradient is not zero.
+func TestEveryLossRuns(t *testing.T) {
+	for _, name := range loss.Names() {
+		fn, err := loss.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, g := evalLoss(t, fn, loss.NoiseConditional(name), 3)
+		t.Logf("%s: loss %.5g, |gradient| %.4g", name, v, g)
+		if math.IsNaN(v) || math.IsInf(v, 0) || !(g > 0) || math.IsInf(g, 0) {
+			t.Errorf("%s: loss %v, gradient norm %v", name, v, g)
+		}
+	}
+}
+
+// TestByNameDefaults checks that ByName gives the documented defaults: with the same seed, the
+// value of ByName(name) is the value of the loss built with the default parameters, and differs
+// from one built otherwise (same seed, so the difference is the parameter's).
+func TestByNameDefaults(t *testing.T) {
+	d := loss.DefaultOptions()
+	if d.Projections != 1 || d.ProjectionDist != loss.Gaussian || d.Sigma != 0.05 || len(d.Sigmas) != 10 || d.Sigmas[0] != 1 || d.Sigmas[9] != 0.05 {
+		t.Errorf("DefaultOptions() = %+v", d)
+	}
+	for _, c := range []struct {
+		name          string
+		same, another loss.Func
+	}{
+		{"sliced", loss.Sliced(1, loss.Gaussian), loss.Sliced(1, loss.Rademacher)},
+		{"sliced-vr", loss.SlicedVR(1, loss.Gaussian), loss.SlicedVR(2, loss.Gaussian)},
+		{"denoising", loss.Denoising(0.05), loss.Denoising(0.1)},
+		{"ncsn", loss.NCSN(loss.GeometricSigmas(1, 0.05, 10), nil), loss.NCSN(loss.GeometricSigmas(1, 0.01, 10), nil)},
+	} {
+		fn, err := loss.ByName(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc := loss.NoiseConditional(c.name)
+		got, _ := evalLoss(t, fn, nc, 8)
+		same, _ := evalLoss(t, c.same, nc, 8)
+		another, _ := evalLoss(t, c.another, nc, 8)
+		if got != same {
+			t.Errorf("ByName(%q) = %v, the default-configured loss %v", c.name, got, same)
+		}
+		if got == another {
+			t.Errorf("ByName(%q) = %v, also the value with other parameters", c.name, got)
+		}
+	}
+}
+
+func TestNewOptionErrors(t *testing.T) {
+	bad := func(f func(*loss.Options)) loss.Options {
+		o := loss.DefaultOptions()
+		f(&o)
+		return o
+	}
+	for _, c := range []struct {
+		name string
+		o    loss.Options
+		want string
+	}{
+		{"sliced", bad(func(o *loss.Options) { o.Projections = 0 }), "at least 1, got 0"},
+		{"sliced-vr", bad(func(o *loss.Options) { o.ProjectionDist = 7 }), "unknown projection distribution 7"},
+		{"denoising", bad(func(o *loss.Options) { o.Sigma = 0 }), "positive and finite, got 0"},
+		{"denoising", bad(func(o *loss.Options) { o.Sigma = math.NaN() }), "positive and finite, got NaN"},
+		{"ncsn", bad(func(o *loss.Options) { o.Sigmas = nil }), "no noise levels"},
+		{"ncsn", bad(func(o *loss.Options) { o.Sigmas = []float64{1, -1} }), "noise level 1"},
+		{"nope", loss.DefaultOptions(), `unknown loss "nope"`},
+	} {
+		fn, err := loss.New(c.name, c.o)
+		if err == nil || fn != nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New(%q, %+v): error %v, want one containing %q", c.name, c.o, err, c.want)
+		}
+	}
+	// Options a loss does not use are ignored.
+	if _, err := loss.New("exact", loss.Options{}); err != nil {
+		t.Errorf("New(exact, zero options): %v", err)
+	}
+}
+
+func TestParseProjection(t *testing.T) {
+	for _, p := range projections {
+		got, err := loss.ParseProjection(p.String())
+		if err != nil || got != p {
+			t.Errorf("ParseProjection(%q) = %v, %v", p.String(), got, err)
+		}
+	}
+	if _, err := loss.ParseProjection("normal"); err == nil || !strings.Contains(err.Error(), "gaussian, rademacher, sphere") {
+		t.Errorf("ParseProjection(normal): %v", err)
+	}
+}
