@@ -51,6 +51,7 @@ type Result struct {
 	Workload  string  `json:"workload"`
 	Backend   string  `json:"backend"`
 	Dim       int     `json:"dim"`
+	Loss      string  `json:"loss,omitempty"` // The loss of the dim workload.
 	Steps     int     `json:"steps"`
 	MsPerStep float64 `json:"ms_per_step"`
 	CompileMs float64 `json:"compile_ms"`
@@ -130,26 +131,45 @@ func Blog(b compute.Backend, backendName string, steps int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return trainStep(b, backendName, "blog", data, net.BlogSizes, steps)
+	return trainStep(b, backendName, "blog", data, net.BlogSizes, steps, loss.Exact)
 }
 
 // Dim measures the exact loss's training step for data in d dimensions.
 func Dim(b compute.Backend, backendName string, d, steps int) (Result, error) {
+	return DimLoss(b, backendName, "exact", d, steps)
+}
+
+// DimLoss measures the training step of the loss called lossName (with its default options; see
+// loss.ByName) for data in d dimensions: the dim workload for any loss, e.g. "sliced", whose
+// cost, unlike the exact loss's, does not grow with d.
+func DimLoss(b compute.Backend, backendName, lossName string, d, steps int) (Result, error) {
 	if d <= 0 {
 		return Result{}, fmt.Errorf("dimension must be positive, got %d", d)
 	}
+	if loss.NoiseConditional(lossName) {
+		return Result{}, fmt.Errorf("the dim workload takes plain score networks; loss %q is noise-conditional", lossName)
+	}
+	lossFn, err := loss.ByName(lossName)
+	if err != nil {
+		return Result{}, err
+	}
 	data := gaussian(DataPoints, d, 0)
-	return trainStep(b, backendName, "dim", data, []int{d, 64, 128, 64, d}, steps)
+	r, err := trainStep(b, backendName, "dim", data, []int{d, 64, 128, 64, d}, steps, lossFn)
+	r.Loss = lossName
+	return r, err
 }
 
-func trainStep(b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int) (r Result, err error) {
+func trainStep(b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int, lossFn loss.Func) (r Result, err error) {
 	defer recoverError(&err)
 	mlp := net.MLP{Sizes: sizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		return Result{}, err
 	}
-	step, err := train.NewStep(b, store, mlp, loss.Exact, 1e-4)
+	if err := store.SetRNGStateFromSeed(0); err != nil { // For the stochastic losses.
+		return Result{}, err
+	}
+	step, err := train.NewStep(b, store, mlp, lossFn, 1e-4)
 	if err != nil {
 		return Result{}, err
 	}

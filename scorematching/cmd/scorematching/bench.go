@@ -17,6 +17,7 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	config := fs.String("backend", "", "backend configuration (default: $GOMLX_BACKEND, else "+backend.Default+")")
 	dimsFlag := fs.String("dims", "2,8,32,128,512", "dimensions of the dim workload")
 	label := fs.String("label", "", "name of the backend in the results (default: its configuration)")
+	lossName := fs.String("loss", "exact", "loss of the dim workload (exact, sliced, sliced-vr, denoising)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,7 +39,18 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if *label == "" {
 		*label = *config
 	}
-	results, err := bench.Run(b, *label, *workload, *steps, dims)
+	var results []bench.Result
+	if *workload == "dim" && *lossName != "exact" {
+		for _, d := range dims {
+			r, derr := bench.DimLoss(b, *label, *lossName, d, *steps)
+			if err = derr; err != nil {
+				break
+			}
+			results = append(results, r)
+		}
+	} else {
+		results, err = bench.Run(b, *label, *workload, *steps, dims)
+	}
 	for _, r := range results {
 		line, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(line))

@@ -135,8 +135,16 @@ func writeOutcome(outcome *experiment.Outcome, runErr error, dir string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "Trained %d steps in %.1f s (%.1f ms/step).\n", s.Steps, s.Seconds, s.MsPerStep)
-	fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", s.FinalLoss, s.TrueScoreLoss)
-	fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", outcome.Options.FreshSamples, s.FisherAbsolute, s.FisherRelative)
+	if s.TrueScoreLoss != nil {
+		fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", s.FinalLoss, *s.TrueScoreLoss)
+	} else {
+		fmt.Fprintf(stdout, "Final loss %.3f.\n", s.FinalLoss)
+	}
+	if s.FisherRelative != nil {
+		fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", outcome.Options.FreshSamples, *s.FisherAbsolute, *s.FisherRelative)
+	} else {
+		fmt.Fprintln(stdout, "No Fisher divergence: this data set has no known score (judge it by its samples).")
+	}
 	fmt.Fprintf(stdout, "Wrote %s: model.json, log.csv, summary.json, %v\n", dir, s.FigureFilesSaved)
 	return runErr
 }
