@@ -82,6 +82,10 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	if o.Options.IsRing() {
 		meta["dataset"], meta["radius"], meta["std"] = "ring", o.Options.Ring.Radius, o.Options.Ring.Std
 	}
+	meta[net.MetaKind] = net.KindMLP
+	if loss.NoiseConditional(o.Options.Loss) {
+		meta[net.MetaKind], meta[net.MetaSigmas] = net.KindNoiseMLP, o.Options.LossConfig().Sigmas
+	}
 	if err := net.Save(dir, o.Params, meta); err != nil {
 		return Summary{}, err
 	}

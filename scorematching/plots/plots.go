@@ -273,3 +273,37 @@ func WritePNG(path string, plots ...*plot.Plot) error {
 	}
 	return nil
 }
+
+// Trajectories returns a plot of sample points with the paths of a few particles drawn over them
+// (paths[p][t] is particle p at its t-th recorded position), on the window [-half, half]^2. The
+// parts of a path outside the window (early, noisy steps) are left out.
+func Trajectories(title string, samples [][]float64, paths [][][]float64, half float64) (*plot.Plot, error) {
+	p := square(title, half)
+	if err := addSamples(p, samples); err != nil {
+		return nil, err
+	}
+	inside := func(pt []float64) bool { return math.Abs(pt[0]) <= half && math.Abs(pt[1]) <= half }
+	for _, path := range paths {
+		var run [][]float64
+		flush := func() {
+			if len(run) >= 2 {
+				if line, err := plotter.NewLine(xys(run)); err == nil {
+					line.Color = color.NRGBA{R: 214, G: 39, B: 40, A: 200}
+					line.Width = vg.Points(0.8)
+					p.Add(line)
+				}
+			}
+			run = nil
+		}
+		for _, pt := range path {
+			if inside(pt) {
+				run = append(run, pt)
+			} else {
+				flush()
+			}
+		}
+		flush()
+	}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -half, half, -half, half
+	return p, nil
+}

@@ -7,6 +7,8 @@
 //	scorematching train --dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR
 //	scorematching score --model DIR --points FILE
 //	scorematching bench --workload blog|dim|sample [--steps N] [--backend CONFIG]
+//	scorematching sample --model DIR [--sampler langevin|annealed] [--n N] [--steps K] [--step-size E] [--seed S] [--plot FILE]
+//	scorematching datasets
 //	scorematching lab [--port N] [--no-browser] [--install-only] [--no-xla]
 //
 // Run "scorematching help" or "scorematching COMMAND -h" for every option. The backend is GoMLX's
@@ -38,6 +40,8 @@ var commands = map[string]command{
 	"score":     {"print the learned score at points read from a CSV file", runScore},
 	"bench":     {"time a workload (blog, dim, sample) and print one JSON line per measurement", runBench},
 	"lab":       {"set up (once) and start JupyterLab on the notebooks", runLab},
+	"sample":    {"draw samples from a trained model with Langevin dynamics (CSV x,y on stdout)", runSample},
+	"datasets":  {"list the toy data sets and their parameters", runDatasets},
 }
 
 // errUsage marks errors for which the usage was already printed.

@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/toy"
 
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/experiment"
@@ -37,11 +41,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("train", "--dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR  |  --resume DIR [--epochs N]", stderr)
 	out := fs.String("out", "", "output directory (required): model, log, figures, checkpoint")
 	resume := fs.String("resume", "", "continue the run saved in this directory (its options; --epochs may raise the total)")
-	dataset := fs.String("dataset", "ring", "data set (ring)")
+	fs.StringVar(&o.Dataset, "dataset", "ring", "data set (see 'scorematching datasets')")
+	dataParams := fs.String("data-params", "", "data set parameters, e.g. count=4,std=0.08 (see 'scorematching datasets')")
+	projections := fs.Int("projections", loss.DefaultProjections, "sliced losses: projection vectors per point")
+	projDist := fs.String("projection-dist", loss.DefaultProjectionDist.String(), "sliced losses: gaussian, rademacher or sphere")
+	sigma := fs.Float64("sigma", loss.DefaultSigma, "denoising loss: noise level")
+	sigmas := fs.String("sigmas", fmt.Sprintf("%g,%g,%d", loss.DefaultSigmaMin, loss.DefaultSigmaMax, loss.DefaultSigmaLevels), "ncsn loss: noise levels min,max,n (geometric)")
 	fs.Float64Var(&o.Ring.Radius, "radius", o.Ring.Radius, "ring radius")
 	fs.Float64Var(&o.Ring.Std, "std", o.Ring.Std, "ring radial standard deviation")
 	fs.IntVar(&o.Samples, "samples", o.Samples, "number of training points")
-	fs.StringVar(&o.Loss, "loss", o.Loss, "loss: exact (Hyvarinen) or blog-flawed (the blog's, for demonstration)")
+	fs.StringVar(&o.Loss, "loss", o.Loss, "loss: "+strings.Join(loss.Names(), ", ")+" (blog-flawed: the blog's, for demonstration)")
 	fs.IntVar(&o.Train.Epochs, "epochs", o.Train.Epochs, "epochs")
 	fs.IntVar(&o.Train.BatchSize, "batch", o.Train.BatchSize, "batch size")
 	fs.Float64Var(&o.Train.LearningRate, "lr", o.Train.LearningRate, "Adam learning rate")
@@ -68,10 +77,37 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
-	if *dataset != "ring" {
-		return fmt.Errorf("unknown dataset %q: known datasets are ring", *dataset)
+	if !o.IsRing() {
+		if isSet(fs, "radius") || isSet(fs, "std") {
+			return fmt.Errorf("--radius and --std are for the ring; for dataset %q use --data-params", o.Dataset)
+		}
+		params, err := toy.ParseParams(*dataParams)
+		if err != nil {
+			return fmt.Errorf("--data-params: %w", err)
+		}
+		o.DataParams = params
+	} else if *dataParams != "" {
+		params, err := toy.ParseParams(*dataParams)
+		if err != nil {
+			return fmt.Errorf("--data-params: %w", err)
+		}
+		ring, err := toy.New("ring", params)
+		if err != nil {
+			return fmt.Errorf("--data-params: %w", err)
+		}
+		o.Ring = ring.(toy.Ring)
 	}
-	var err error
+	dist, err := loss.ParseProjection(*projDist)
+	if err != nil {
+		return fmt.Errorf("--projection-dist: %w", err)
+	}
+	o.LossOptions = loss.Options{Projections: *projections, ProjectionDist: dist, Sigma: *sigma}
+	if o.LossOptions.Sigmas, err = loss.ParseSigmas(*sigmas); err != nil {
+		return fmt.Errorf("--sigmas: %w", err)
+	}
+	if err := o.LossOptions.Validate(o.Loss); err != nil {
+		return err
+	}
 	if o.Sizes, err = splitInts(*sizes); err != nil {
 		return fmt.Errorf("--sizes: %w", err)
 	}
@@ -93,8 +129,12 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout
 		return err
 	}
 	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
-	fmt.Fprintf(stdout, "Data: %d points of the ring (radius %g, std %g); MLP %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
-		o.Samples, o.Ring.Radius, o.Ring.Std, o.Sizes, o.Loss, o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
+	data := fmt.Sprintf("the ring (radius %g, std %g)", o.Ring.Radius, o.Ring.Std)
+	if !o.IsRing() {
+		data = fmt.Sprintf("%s %v", o.Dataset, o.DataParams)
+	}
+	fmt.Fprintf(stdout, "Data: %d points of %s; MLP %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
+		o.Samples, data, o.NetSizes(), o.Loss, o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
 	o.CheckpointDir = dir
 	outcome, runErr := experiment.Run(ctx, b, o, cliHooks(stdout, stderr))
 	return writeOutcome(outcome, runErr, dir, stdout, stderr)
