@@ -111,3 +111,43 @@ func weights(t *testing.T, dir string) any {
 	}
 	return []any{m.Weights, m.Biases}
 }
+
+// TestInterruptKeepsModel: Ctrl-C (SIGINT, which is also what the GoNB kernel sends a cell on
+// "interrupt") stops training between two steps and still writes the model, the log and figures.
+func TestInterruptKeepsModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	bin := filepath.Join(t.TempDir(), "scorematching")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(bin, "train", "--samples", "512", "--batch", "128", "--sizes", "2,16,16,2",
+		"--epochs", "100000", "--checkpoint-every", "1", "--out", dir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForCheckpoint(t, dir, 3, 60*time.Second)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Errorf("interrupted run: %v, want exit status 1", err)
+	}
+	if !strings.Contains(stderr.String(), "stopped after") || !strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("stderr does not report the interruption: %q", stderr.String())
+	}
+	rows := lossColumns(t, dir)
+	if len(rows) < 4 { // Header and at least three epochs.
+		t.Errorf("log.csv has %d lines after an interruption past epoch 3", len(rows))
+	}
+	for _, f := range []string{"model.json", "summary.json", "learned_score.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("interrupted run did not write %s: %v", f, err)
+		}
+	}
+}
