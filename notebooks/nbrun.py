@@ -386,6 +386,8 @@ def main(argv=None):
     ap.add_argument("--allow-stderr", action="store_true",
                     help="do not treat error-looking stderr output as a failure")
     ap.add_argument("--kernel", default="gonb", help="kernel name (default gonb)")
+    ap.add_argument("--twice", action="store_true",
+                    help="run all the cells a second time in the same kernel (as a student re-running the notebook)")
     ap.add_argument("--kernel-log", metavar="PATH",
                     help="write the kernel's own log (stdout/stderr) here; by default a temporary file "
                          "whose tail is printed when the run fails")
@@ -400,6 +402,10 @@ def main(argv=None):
     except (UsageError, OSError, nbformat.reader.NotJSONError) as exc:
         print(f"nbrun: {name}: {exc}", file=sys.stderr)
         return 2
+
+    if args.twice:
+        import copy
+        nb.cells += [copy.deepcopy(c) for c in nb.cells]
 
     # Start clean: outputs saved in the file must not count as this run's (nor survive a failure).
     for cell in nb.cells:

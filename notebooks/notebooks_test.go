@@ -38,13 +38,16 @@ type notebookConfig struct {
 	MinImages int
 	// Timeout bounds the whole notebook (default defaultNotebookTimeout).
 	Timeout time.Duration
+	// Twice runs all the cells a second time in the same kernel, as a student re-running it.
+	Twice bool
 }
 
 // notebooks lists the per-notebook settings; a notebook not listed here runs as saved.
 var notebooks = map[string]notebookConfig{
 	"01-ring-exact-score-matching.ipynb": {
 		Set:       map[string]string{"Epochs": "3", "FlawedEpochs": "4", "ModelDir": "{tmp}/01-ring"},
-		MinImages: 4,
+		MinImages: 8, // 4 figures, twice.
+		Twice:     true,
 	},
 }
 
@@ -137,6 +140,9 @@ func runNotebook(t *testing.T, root, path, outPath string, cfg notebookConfig) {
 	}
 	if cfg.MinImages > 0 {
 		args = append(args, "--expect-images", fmt.Sprint(cfg.MinImages))
+	}
+	if cfg.Twice {
+		args = append(args, "--twice")
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(root, ".venv", "bin", "python"), args...)
 	cmd.Dir = root

@@ -41,6 +41,7 @@ func Must2[A, B any](a A, b B, err error) (A, B) {
 // Check stops the cell with a one-line message if err is not nil.
 func Check(err error) {
 	if err != nil {
+		gonbui.Sync() // Whatever the cell displayed before failing is shown.
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		os.Exit(1)
 	}
@@ -53,10 +54,13 @@ func Backend() compute.Backend {
 	return b
 }
 
-// Show renders the plots side by side and displays them in the notebook.
+// Show renders the plots side by side and displays them in the notebook. It waits until GoNB
+// has the image: a cell's process may end right after, and an image still in the pipe would be
+// lost.
 func Show(ps ...*plot.Plot) {
 	png := Must(plots.PNG(ps...))
 	gonbui.DisplayPng(png)
+	gonbui.Sync()
 }
 
 // Context returns a context that is cancelled when the kernel is interrupted (the notebook's
@@ -84,6 +88,9 @@ func Progress() train.Hooks {
 		}
 		last = time.Now()
 		gonbui.UpdateHTML(id, progressHTML(s))
+		if done {
+			gonbui.Sync()
+		}
 	}
 	return hooks
 }
@@ -113,6 +120,9 @@ func Live(b compute.Backend, o experiment.Options) train.Hooks {
 		}
 		if png, err := liveFigure(o, history, scorer); err == nil {
 			gonbui.UpdateHTML(id, `<img src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"/>`)
+			if epoch == o.Train.Epochs-1 {
+				gonbui.Sync()
+			}
 		}
 	}
 	return hooks
