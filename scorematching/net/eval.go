@@ -1,9 +1,7 @@
 package net
 
 import (
-	"errors"
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -79,28 +77,16 @@ func rows(flat []float32, width int) [][]float64 {
 
 // call runs exec on points (checked and converted to a float32 batch) and returns its flat output.
 func (s *Scorer) call(exec *model.Exec, points [][]float64) (res []float32, err error) {
-	dim := s.net.Sizes[0]
-	if len(points) == 0 {
-		return nil, errors.New("no points to score")
-	}
-	flat := make([]float32, 0, len(points)*dim)
-	for i, p := range points {
-		if len(p) != dim {
-			return nil, fmt.Errorf("point %d has %d coordinates, the network takes %d", i, len(p), dim)
-		}
-		for j, v := range p {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("point %d coordinate %d is %v", i, j, v)
-			}
-			flat = append(flat, float32(v))
-		}
+	flat, err := checkedBatch(points, s.net.Sizes[0])
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("evaluating the score network: %v", r)
 		}
 	}()
-	outputs, err := exec.Call(tensors.FromFlatDataAndDimensions(flat, len(points), dim))
+	outputs, err := exec.Call(tensors.FromFlatDataAndDimensions(flat, len(points), s.net.Sizes[0]))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the score network: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gosm/gosm/scorematching/loss"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -106,21 +108,9 @@ func (m NoiseMLP) Apply(store *model.Store, x, sigma *graph.Node) *graph.Node {
 	return graph.Div(m.MLP().Apply(store, NoiseInput(x, col)), col)
 }
 
-// sigmaColumn returns the noise levels as a [B, 1] column of x's dtype.
+// sigmaColumn returns the noise levels as a [B, 1] column of x's dtype (see loss.SigmaColumn).
 func sigmaColumn(sigma, x *graph.Node) *graph.Node {
-	b := x.Shape().Dimensions[0]
-	if sigma.DType() != x.DType() {
-		sigma = graph.ConvertDType(sigma, x.DType())
-	}
-	switch {
-	case sigma.Rank() == 0:
-		return graph.BroadcastToDims(graph.Reshape(sigma, 1, 1), b, 1)
-	case sigma.Rank() == 1 && sigma.Shape().Dimensions[0] == b:
-		return graph.ExpandAxes(sigma, -1)
-	case sigma.Rank() == 2 && sigma.Shape().Dimensions[0] == b && sigma.Shape().Dimensions[1] == 1:
-		return sigma
-	}
-	panic(fmt.Errorf("noise levels for %d rows must be a scalar, [%d] or [%d, 1], got %s", b, b, b, sigma.Shape()))
+	return loss.SigmaColumn(sigma, x.Shape().Dimensions[0], x.DType())
 }
 
 // NoiseScorer evaluates a trained NoiseMLP on batches of points at a given noise level; it
