@@ -49,6 +49,16 @@ var notebooks = map[string]notebookConfig{
 		MinImages: 8, // 4 figures, twice.
 		Twice:     true,
 	},
+	"02-sliced-score-matching.ipynb": {
+		Set: map[string]string{"Epochs": "2", "NumSamples": "2000", "MaxVectors": "200", "Repeats": "20", "NoiseDraws": "3",
+			"BenchSteps": "1", "BenchRepeats": "1", "BenchDims": "[]int{2, 8}", "ModelDir": "{tmp}/02-sliced"},
+		MinImages: 6,
+	},
+	"03-langevin-sampling.ipynb": {
+		Set: map[string]string{"Particles": "200", "RingSteps": "200", "Epochs": "2", "MixSteps": "100", "StepsPerLevel": "10",
+			"NCSNEpochs": "2", "MMDReps": "3", "RingModelDir": "{tmp}/03-ring", "MixModelDir": "{tmp}/03-mix"},
+		MinImages: 8,
+	},
 }
 
 const (
