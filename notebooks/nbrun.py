@@ -405,7 +405,11 @@ def main(argv=None):
 
     if args.twice:
         import copy
-        nb.cells += [copy.deepcopy(c) for c in nb.cells]
+        again = [copy.deepcopy(c) for c in nb.cells]
+        for c in again:
+            if "id" in c:
+                c["id"] = c["id"] + "-again"  # Cell ids must stay unique.
+        nb.cells += again
 
     # Start clean: outputs saved in the file must not count as this run's (nor survive a failure).
     for cell in nb.cells:
