@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"sort"
 
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -362,18 +361,7 @@ func (o *Outcome) RepeatGradient(lossName string, opts loss.Options, points [][]
 	mlp := o.Net
 	exec, err := model.NewExec(o.backend, o.Store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 		store, g := scope.Store(), x.Graph()
-		m := loss.Model{
-			Score: func(x *graph.Node) *graph.Node { return mlp.Apply(store, x) },
-			ScoreAndTrace: func(x *graph.Node) (*graph.Node, *graph.Node) {
-				return mlp.ApplyWithTrace(store, x)
-			},
-			Random: func(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node {
-				if dist == "uniform" {
-					return store.RandomUniform(g, shape)
-				}
-				return store.RandomNormal(g, shape)
-			},
-		}
+		m := train.LossModel(mlp, store, false)
 		var params []*graph.Node
 		for i := range mlp.NumLayers() {
 			for _, path := range []string{net.WeightsPath(i), net.BiasesPath(i)} {

@@ -272,7 +272,7 @@ func NewStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func,
 func newStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64, noiseConditional bool) (*Step, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		l := lossFn(lossModel(m, scope.Store(), noiseConditional), x)
+		l := lossFn(LossModel(m, scope.Store(), noiseConditional), x)
 		opt.UpdateGraph(scope, x.Graph(), l)
 		return l
 	})
@@ -294,7 +294,7 @@ func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn l
 
 func newLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, noiseConditional bool) (*Step, error) {
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return lossFn(lossModel(m, scope.Store(), noiseConditional), x)
+		return lossFn(LossModel(m, scope.Store(), noiseConditional), x)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the loss evaluation: %w", err)
@@ -302,10 +302,10 @@ func newLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn l
 	return &Step{exec: exec}, nil
 }
 
-// lossModel is what the losses see of the MLP: its scores, its traces by forward tangents (not
-// for a noise-conditional network, whose input has one more column than its output), and the
-// store's random generator.
-func lossModel(m net.MLP, store *model.Store, noiseConditional bool) loss.Model {
+// LossModel is what the losses see of the MLP whose weights are in store: its scores, its traces
+// by forward tangents (not for a noise-conditional network, whose input has one more column than
+// its output; that one is given as NoiseScore), and the store's random generator.
+func LossModel(m net.MLP, store *model.Store, noiseConditional bool) loss.Model {
 	var trace loss.TraceFunc
 	if !noiseConditional {
 		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) }
