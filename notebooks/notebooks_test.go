@@ -59,6 +59,10 @@ var notebooks = map[string]notebookConfig{
 			"NCSNEpochs": "2", "MMDReps": "3", "RingModelDir": "{tmp}/03-ring", "MixModelDir": "{tmp}/03-mix"},
 		MinImages: 8,
 	},
+	"04-toy-datasets.ipynb": {
+		Set:       map[string]string{"EpochScale": "0.01", "Particles": "200", "OutDir": "{tmp}/04-toy-datasets"},
+		MinImages: 2,
+	},
 }
 
 const (
