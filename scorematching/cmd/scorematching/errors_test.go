@@ -80,14 +80,7 @@ func TestBadInputs(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, c.args...)
-			if code != c.code {
-				t.Errorf("exit status %d, want %d (stderr %q)", code, c.code, stderr)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr %q does not contain %q", stderr, w)
-				}
-			}
+			checkFailure(t, code, c.code, stderr, c.want)
 			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic:") {
 				t.Errorf("a panic trace on stderr: %s", stderr)
 			}

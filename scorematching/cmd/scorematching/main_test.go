@@ -27,6 +27,19 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// checkFailure reports an exit status other than want and every string of wants missing from stderr.
+func checkFailure(t *testing.T, code, want int, stderr string, wants []string) {
+	t.Helper()
+	if code != want {
+		t.Errorf("exit status %d, want %d (stderr %q)", code, want, stderr)
+	}
+	for _, w := range wants {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr %q does not contain %q", stderr, w)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	out := t.TempDir()
 	cases := []struct {
@@ -47,14 +60,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, c.args...)
-			if code != c.code {
-				t.Errorf("exit status %d, want %d (stderr %q)", code, c.code, stderr)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr does not contain %q:\n%s", w, stderr)
-				}
-			}
+			checkFailure(t, code, c.code, stderr, c.want)
 			if stdout != "" {
 				t.Errorf("usage error wrote to stdout: %q", stdout)
 			}
@@ -93,16 +99,9 @@ func TestTrainErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, append([]string{"train"}, c.args...)...)
 			// A missing required flag also exits 1 (run returns 2 only for flag-parsing errors).
-			if code != 1 {
-				t.Errorf("exit status %d, want 1 (stderr %q)", code, stderr)
-			}
+			checkFailure(t, code, 1, stderr, c.want)
 			if !strings.HasPrefix(stderr, "scorematching train: ") {
 				t.Errorf("stderr %q does not start with the command name", stderr)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr %q does not contain %q", stderr, w)
-				}
 			}
 			if stdout != "" {
 				t.Errorf("failed before training, yet wrote to stdout: %q", stdout)
@@ -276,14 +275,7 @@ func TestScoreErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, append([]string{"score"}, c.args...)...)
-			if code != 1 {
-				t.Errorf("exit status %d, want 1 (stderr %q)", code, stderr)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr %q does not contain %q", stderr, w)
-				}
-			}
+			checkFailure(t, code, 1, stderr, c.want)
 			if stdout != "" {
 				t.Errorf("a failed score wrote to stdout: %q", stdout)
 			}
