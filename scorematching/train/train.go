@@ -174,7 +174,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	}
 	seconds := func() float64 { return offset + time.Since(start).Seconds() }
 	report := func(epoch int) error {
-		l, err := evalLoss.Run(x)
+		l, err := evalWithoutDrawing(t.Store, evalLoss, x)
 		if err != nil {
 			return fmt.Errorf("loss on the whole data after epoch %d: %w", epoch, err)
 		}
@@ -285,6 +285,32 @@ func newStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func,
 // Run takes one step on batch ([B, D]) and returns the batch's loss before the update.
 func (s *Step) Run(batch *tensors.Tensor) (float64, error) {
 	return scalar(s.exec.Call(batch))
+}
+
+// evalWithoutDrawing runs eval on x and then puts the store's random generator back as it was:
+// a stochastic loss (sliced, denoising) draws its noise from that generator, and a report must not
+// move it, or how often the loss is reported would change the weights a seed trains to.
+func evalWithoutDrawing(store *model.Store, eval *Step, x *tensors.Tensor) (float64, error) {
+	rng := store.GetVariable(model.JoinPath("/", model.RNGStateVariableName))
+	if rng == nil || !rng.HasValue() {
+		return eval.Run(x)
+	}
+	state, err := rng.Value()
+	if err != nil {
+		return 0, fmt.Errorf("reading the random generator's state: %w", err)
+	}
+	saved, err := state.LocalClone()
+	if err != nil {
+		return 0, fmt.Errorf("saving the random generator's state: %w", err)
+	}
+	l, err := eval.Run(x)
+	if err != nil {
+		return 0, err
+	}
+	if err := rng.SetValue(saved); err != nil {
+		return 0, fmt.Errorf("restoring the random generator's state: %w", err)
+	}
+	return l, nil
 }
 
 // NewLossEvaluator builds the evaluation of lossFn alone (no update) for m.

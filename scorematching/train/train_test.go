@@ -166,6 +166,50 @@ func TestDeterminism(t *testing.T) {
 	}
 }
 
+// TestReportsDoNotMoveTheGenerator: the sliced loss draws its projections from the store's
+// generator, and so does its full-data report; reports must leave that generator as they found
+// it, or the report interval would change the weights a seed trains to. Trains the same seed
+// with reports every epoch and with none, and wants bit-identical histories and weights (before
+// the fix, the epoch losses and the weights differed).
+func TestReportsDoNotMoveTheGenerator(t *testing.T) {
+	sliced, err := loss.New("sliced", loss.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(reportEvery int) (train.Result, net.Params) {
+		cfg := smallConfig()
+		cfg.ReportEvery = reportEvery
+		tr, data := smallTrainer(t, cfg, train.Hooks{})
+		tr.Loss = sliced
+		res, err := tr.Run(context.Background(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := tr.Net.GetParams(tr.Store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, p
+	}
+	quiet, pq := run(0)
+	chatty, pc := run(1)
+	if len(quiet.Reports) != 0 || len(chatty.Reports) != 4 {
+		t.Fatalf("%d and %d reports, want 0 and 4", len(quiet.Reports), len(chatty.Reports))
+	}
+	for i := range quiet.History {
+		if quiet.History[i].Loss != chatty.History[i].Loss {
+			t.Errorf("epoch %d: loss %.9g without reports, %.9g with them", i, quiet.History[i].Loss, chatty.History[i].Loss)
+		}
+	}
+	for i := range pq.Weights {
+		for j := range pq.Weights[i] {
+			if pq.Weights[i][j] != pc.Weights[i][j] {
+				t.Fatalf("layer %d weight %d: %g without reports, %g with them", i, j, pq.Weights[i][j], pc.Weights[i][j])
+			}
+		}
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	good := smallConfig()
 	if err := good.Validate(); err != nil {
