@@ -522,7 +522,7 @@ func DatasetStatistic(d toy.Dataset, pts [][]float64) (name string, value float6
 	}
 	switch d := d.(type) {
 	case toy.Ring:
-		_, std := toy.RadiusStats(pts)
+		_, std := metrics.RadiusMoments(pts)
 		return "radial std", std
 	case toy.Rings:
 		return "largest ring share error", maxDeviation(d.RingFractions(pts), d.ComponentWeights())

@@ -2,27 +2,6 @@ package toy
 
 import "math"
 
-// RadiusStats returns the mean and the standard deviation (normalised by n) of the distance
-// ||x|| of the points to the origin. For the ring, they estimate Radius and Std (up to the
-// negligible fold of negative radii, see Ring); for one ring of Rings, apply it to the points
-// that Rings.Assignments gives to that ring. It returns NaNs for no points.
-func RadiusStats(points [][]float64) (mean, std float64) {
-	if len(points) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	var s float64
-	for _, p := range points {
-		s += norm(p)
-	}
-	mean = s / float64(len(points))
-	var ss float64
-	for _, p := range points {
-		d := norm(p) - mean
-		ss += d * d
-	}
-	return mean, math.Sqrt(ss / float64(len(points)))
-}
-
 // Moments returns the mean of the points and their covariance matrix (normalised by n). It
 // returns nil, nil for no points.
 func Moments(points [][]float64) (mean []float64, cov [][]float64) {

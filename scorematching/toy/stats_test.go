@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/toy"
 )
 
@@ -31,21 +32,18 @@ func checkMismatches(t *testing.T, label string, got, want []int, pMis float64) 
 	}
 }
 
-// TestRingRadiusStats checks RadiusStats on n = 100,000 points of the ring: mean radius within
-// 5 standard errors std/sqrt(n) of Radius, radius std within 5 std/sqrt(2n) of Std (normal
+// TestRingRadiusStats checks the radius moments (metrics.RadiusMoments) of n = 100,000 points
+// of the ring: mean radius within 5 standard errors std/sqrt(n) of Radius, radius std within 5 std/sqrt(2n) of Std (normal
 // data; the fold of negative radii is negligible, Phi(-10)).
 func TestRingRadiusStats(t *testing.T) {
 	const n = 100_000
 	ring := mustNew(t, "ring", nil).(toy.Ring)
-	mean, std := toy.RadiusStats(mustSample(t, ring, n, 2))
+	mean, std := metrics.RadiusMoments(mustSample(t, ring, n, 2))
 	if se := ring.Std / math.Sqrt(n); math.Abs(mean-ring.Radius) > 5*se {
 		t.Errorf("mean radius %g, want %g +- 5*%g", mean, ring.Radius, se)
 	}
 	if se := ring.Std / math.Sqrt(2*n); math.Abs(std-ring.Std) > 5*se {
 		t.Errorf("radius std %g, want %g +- 5*%g", std, ring.Std, se)
-	}
-	if m, s := toy.RadiusStats(nil); !math.IsNaN(m) || !math.IsNaN(s) {
-		t.Errorf("RadiusStats(nil) = %g, %g, want NaNs", m, s)
 	}
 }
 
@@ -74,7 +72,7 @@ func TestRingsPerRing(t *testing.T) {
 				}
 			}
 			nk := float64(len(ring))
-			mean, std := toy.RadiusStats(ring)
+			mean, std := metrics.RadiusMoments(ring)
 			if se := r.Std / math.Sqrt(nk); math.Abs(mean-rk) > 5*se {
 				t.Errorf("%+v ring %d: mean radius %g, want %g +- 5*%g", r, k, mean, rk, se)
 			}
