@@ -33,8 +33,8 @@ func checkMismatches(t *testing.T, label string, got, want []int, pMis float64) 
 }
 
 // TestRingRadiusStats checks the radius moments (metrics.RadiusMoments) of n = 100,000 points
-// of the ring: mean radius within 5 standard errors std/sqrt(n) of Radius, radius std within 5 std/sqrt(2n) of Std (normal
-// data; the fold of negative radii is negligible, Phi(-10)).
+// of the ring: mean radius within 5 standard errors std/sqrt(n) of Radius, radius std within
+// 5 std/sqrt(2n) of Std (normal data; the fold of negative radii is negligible, Phi(-10)).
 func TestRingRadiusStats(t *testing.T) {
 	const n = 100_000
 	ring := mustNew(t, "ring", nil).(toy.Ring)
