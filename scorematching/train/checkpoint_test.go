@@ -84,6 +84,10 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		if got.Steps != want.Steps {
 			t.Errorf("%s: %d steps, want %d", lossName, got.Steps, want.Steps)
 		}
+		// The elapsed time counts the first half too, so that Steps/Elapsed stays the rate.
+		if before := cp.History[len(cp.History)-1].Seconds; !(got.Elapsed.Seconds() >= before) {
+			t.Errorf("%s: resumed run's elapsed time %v is less than the %g s spent before the checkpoint", lossName, got.Elapsed, before)
+		}
 	}
 }
 

@@ -78,7 +78,7 @@ type Result struct {
 	// every ReportEvery-th epoch (0, ReportEvery, ...), as the blog prints it, and after the last.
 	Reports []Record
 	Steps   int           // Optimiser steps taken.
-	Elapsed time.Duration // Wall time of the training loop.
+	Elapsed time.Duration // Wall time of the training loop, with that of the run it resumed: Steps/Elapsed is the rate.
 }
 
 // Status is a snapshot of a run in progress, for progress displays.
@@ -173,6 +173,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		offset = res.History[n-1].Seconds
 	}
 	seconds := func() float64 { return offset + time.Since(start).Seconds() }
+	elapsed := func() time.Duration { return time.Duration(seconds() * float64(time.Second)) }
 	report := func(epoch int) error {
 		l, err := evalWithoutDrawing(t.Store, evalLoss, x)
 		if err != nil {
@@ -207,7 +208,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		}
 		for b := range batchesPerEpoch {
 			if err := ctx.Err(); err != nil {
-				res.Elapsed = time.Since(start)
+				res.Elapsed = elapsed()
 				return res, err
 			}
 			rows := perm[b*t.Config.BatchSize : min((b+1)*t.Config.BatchSize, n)]
@@ -225,7 +226,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 			res.Steps++
 			sum += l
 			if t.Hooks.Progress != nil {
-				t.Hooks.Progress(status(epoch, t.Config.Epochs, res.Steps, totalSteps, l, time.Since(start)))
+				t.Hooks.Progress(status(epoch, t.Config.Epochs, res.Steps, totalSteps, l, elapsed()))
 			}
 		}
 		r := Record{Epoch: epoch, Loss: sum / float64(batchesPerEpoch), Seconds: seconds()}
@@ -253,7 +254,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 			}
 		}
 	}
-	res.Elapsed = time.Since(start)
+	res.Elapsed = elapsed()
 	return res, nil
 }
 
