@@ -26,7 +26,8 @@ import (
 type Options struct {
 	// Dataset names the data distribution (see toy.Names); "" or "ring" is the ring of Ring.
 	Dataset string `json:"dataset,omitempty"`
-	// DataParams are the parameters of Dataset other than the ring (nil: its defaults).
+	// DataParams are the parameters of Dataset other than the ring (nil: its defaults); for the
+	// ring they are an error (its parameters are Ring).
 	DataParams map[string]float64 `json:"data_params,omitempty"`
 	Ring       toy.Ring           // The ring's parameters, when Dataset is the ring.
 	Samples    int                // Training points drawn from it.
@@ -70,6 +71,9 @@ func (o Options) IsRing() bool { return o.Dataset == "" || o.Dataset == "ring" }
 // Data returns the data distribution.
 func (o Options) Data() (toy.Dataset, error) {
 	if o.IsRing() {
+		if len(o.DataParams) > 0 { // Not silently ignored: the ring's parameters live in Ring.
+			return nil, fmt.Errorf("data parameters %v given for the ring: set Options.Ring (radius, std) instead", o.DataParams)
+		}
 		return o.Ring, o.Ring.Validate()
 	}
 	return toy.New(o.Dataset, o.DataParams)

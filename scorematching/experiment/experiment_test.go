@@ -45,6 +45,7 @@ func TestOptionsValidate(t *testing.T) {
 		want   string
 	}{
 		{"radius", func(o *experiment.Options) { o.Ring.Radius = -1 }, "radius"},
+		{"ring params", func(o *experiment.Options) { o.Dataset, o.DataParams = "ring", map[string]float64{"radius": 2} }, "data parameters map[radius:2] given for the ring: set Options.Ring"},
 		{"samples", func(o *experiment.Options) { o.Samples = 0 }, "number of samples must be positive, got 0"},
 		{"fresh samples", func(o *experiment.Options) { o.FreshSamples = -3 }, "fresh samples must be positive, got -3"},
 		{"sizes", func(o *experiment.Options) { o.Sizes = []int{2, 8, 3} }, "[2 8 3]"},
