@@ -145,6 +145,10 @@ type Outcome struct {
 	Net     net.MLP         // The network.
 	Store   *model.Store    // The store holding the trained weights.
 	backend compute.Backend // To evaluate the trained network.
+	// The evaluators of the network, built on first use and kept: each compiles once per batch
+	// shape, and reads the store's current weights at every call.
+	scorer      *net.Scorer
+	noiseScorer *net.NoiseScorer
 }
 
 // Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
@@ -235,7 +239,14 @@ func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 
 // Scorer returns an evaluator of the trained network (plain networks only; see Scores).
 func (o *Outcome) Scorer() (*net.Scorer, error) {
-	return net.NewScorer(o.backend, o.Store, o.Net)
+	if o.scorer == nil {
+		s, err := net.NewScorer(o.backend, o.Store, o.Net)
+		if err != nil {
+			return nil, err
+		}
+		o.scorer = s
+	}
+	return o.scorer, nil
 }
 
 // Scores evaluates the learned score at points: the network itself, or for a noise-conditional
@@ -243,11 +254,14 @@ func (o *Outcome) Scorer() (*net.Scorer, error) {
 func (o *Outcome) Scores(points [][]float64) ([][]float64, error) {
 	if loss.NoiseConditional(o.Options.Loss) {
 		sigmas := o.Options.LossConfig().Sigmas
-		ns, err := net.NewNoiseScorer(o.backend, o.Store, net.NoiseMLP{Sizes: o.Net.Sizes})
-		if err != nil {
-			return nil, err
+		if o.noiseScorer == nil {
+			ns, err := net.NewNoiseScorer(o.backend, o.Store, net.NoiseMLP{Sizes: o.Net.Sizes})
+			if err != nil {
+				return nil, err
+			}
+			o.noiseScorer = ns
 		}
-		return ns.Scores(points, sigmas[len(sigmas)-1])
+		return o.noiseScorer.Scores(points, sigmas[len(sigmas)-1])
 	}
 	scorer, err := o.Scorer()
 	if err != nil {

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/plot"
 
+	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
@@ -132,18 +135,60 @@ func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 		learnedFig2, _ := quiver(learnedTitle, learned, nil)
 		figs["comparison.png"] = []*plot.Plot{dataFig, learnedFig2}
 	}
+	lossFig, err := o.lossCurves(o.Result)
+	if err != nil {
+		return nil, err
+	}
+	figs["loss.png"] = []*plot.Plot{lossFig}
+	return figs, nil
+}
+
+// lossCurves plots res's losses, with the lowest value the loss can reach where it is known (the
+// exact loss on the ring).
+func (o *Outcome) lossCurves(res train.Result) (*plot.Plot, error) {
 	var minimum *float64
 	if o.Options.IsRing() && o.Options.Loss == "exact" {
 		if m, err := TrueScoreLoss(o.Options.Ring); err == nil {
 			minimum = &m
 		}
 	}
-	lossFig, err := LossCurves(o.Result, "Training loss ("+o.Options.Loss+")", minimum)
+	return LossCurves(res, "Training loss ("+o.Options.Loss+")", minimum)
+}
+
+// Watch returns an Outcome for the run of o while it trains the network in store (the store
+// given to the training hooks' Snapshot): its data, sampled as Run samples them, its network and
+// the store, but no result or divergence yet. Live displays draw it with ProgressFigures.
+func Watch(b compute.Backend, o Options, store *model.Store) (*Outcome, error) {
+	dist, err := o.Data()
 	if err != nil {
 		return nil, err
 	}
-	figs["loss.png"] = []*plot.Plot{lossFig}
-	return figs, nil
+	data, err := dist.Sample(o.Samples, o.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Options: o, Backend: b.Name(), Data: data, Net: net.MLP{Sizes: o.NetSizes()}, Store: store, backend: b}, nil
+}
+
+// ProgressFigures returns two figures of a run in progress (see Watch): the loss curves of the
+// epochs so far, and the score field the network has learned so far on the run's window (for a
+// noise-conditional network, at the smallest noise level).
+func (o *Outcome) ProgressFigures(history []train.Record) ([]*plot.Plot, error) {
+	lossFig, err := o.lossCurves(train.Result{History: history})
+	if err != nil {
+		return nil, err
+	}
+	_, learned, err := o.ScoreFields()
+	if err != nil {
+		return nil, err
+	}
+	half, step := o.Window()
+	title := fmt.Sprintf("Learned score after %d epochs", len(history))
+	fieldFig, err := plots.Quiver(title, learned, nil, half+step, step, 0)
+	if err != nil {
+		return nil, err
+	}
+	return []*plot.Plot{lossFig, fieldFig}, nil
 }
 
 // LossFigure plots the exact loss of a run on the ring r: see LossCurves, with the loss of the

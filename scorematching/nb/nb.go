@@ -21,7 +21,6 @@ import (
 
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/experiment"
-	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -96,8 +95,9 @@ func Progress() train.Hooks {
 }
 
 // Live returns the hooks of Progress plus a live figure, updated in place a dozen times during the
-// run: the loss curve so far next to the learned score field on the blog's grid. b and o must be
-// those given to experiment.Run.
+// run: the loss curve so far next to the score field learned so far (see
+// experiment.Outcome.ProgressFigures), for any data set and loss. b and o must be those given to
+// experiment.Run.
 func Live(b compute.Backend, o experiment.Options) train.Hooks {
 	hooks := Progress()
 	if !gonbui.IsNotebook {
@@ -106,19 +106,23 @@ func Live(b compute.Backend, o experiment.Options) train.Hooks {
 	id := "live_" + gonbui.UniqueID()
 	every := max(o.Train.Epochs/12, 1)
 	var history []train.Record
-	var scorer *net.Scorer
+	var watched *experiment.Outcome
 	hooks.Epoch = func(r train.Record) { history = append(history, r) }
 	hooks.Snapshot = func(epoch int, store *model.Store) {
 		if (epoch+1)%every != 0 && epoch != o.Train.Epochs-1 {
 			return
 		}
-		if scorer == nil {
+		if watched == nil {
 			var err error
-			if scorer, err = net.NewScorer(b, store, net.MLP{Sizes: o.Sizes}); err != nil {
+			if watched, err = experiment.Watch(b, o, store); err != nil {
 				return // The live figure is a nicety: training goes on without it.
 			}
 		}
-		if png, err := liveFigure(o, history, scorer); err == nil {
+		figs, err := watched.ProgressFigures(history)
+		if err != nil {
+			return
+		}
+		if png, err := plots.PNGWithSize(4*vg.Inch, figs...); err == nil {
 			gonbui.UpdateHTML(id, `<img src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"/>`)
 			if epoch == o.Train.Epochs-1 {
 				gonbui.Sync()
@@ -126,28 +130,6 @@ func Live(b compute.Backend, o experiment.Options) train.Hooks {
 		}
 	}
 	return hooks
-}
-
-// liveFigure draws the loss so far and the current learned field side by side.
-func liveFigure(o experiment.Options, history []train.Record, scorer *net.Scorer) ([]byte, error) {
-	lossFig, err := experiment.LossFigure(train.Result{History: history}, o.Ring)
-	if err != nil {
-		return nil, err
-	}
-	grid, err := experiment.BlogGrid(o.Ring)
-	if err != nil {
-		return nil, err
-	}
-	vectors, err := scorer.Scores(grid)
-	if err != nil {
-		return nil, err
-	}
-	title := fmt.Sprintf("Learned score after %d epochs", len(history))
-	fieldFig, err := experiment.FieldFigure(title, o.Ring, plots.Field{Points: grid, Vectors: vectors}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return plots.PNGWithSize(4*vg.Inch, lossFig, fieldFig)
 }
 
 func progressHTML(s train.Status) string {
