@@ -172,7 +172,7 @@ func Watch(b compute.Backend, o Options, store *model.Store) (*Outcome, error) {
 
 // ProgressFigures returns two figures of a run in progress (see Watch): the loss curves of the
 // epochs so far, and the score field the network has learned so far on the run's window (for a
-// noise-conditional network, at the smallest noise level).
+// noise-conditional network, at the smallest noise level) over 500 of the training points.
 func (o *Outcome) ProgressFigures(history []train.Record) ([]*plot.Plot, error) {
 	lossFig, err := o.lossCurves(train.Result{History: history})
 	if err != nil {
@@ -184,7 +184,8 @@ func (o *Outcome) ProgressFigures(history []train.Record) ([]*plot.Plot, error) 
 	}
 	half, step := o.Window()
 	title := fmt.Sprintf("Learned score after %d epochs", len(history))
-	fieldFig, err := plots.Quiver(title, learned, nil, half+step, step, 0)
+	shown := o.Data[:min(500, len(o.Data))] // A few data points, to see where the field should point.
+	fieldFig, err := plots.Quiver(title, learned, shown, half+step, step, 0)
 	if err != nil {
 		return nil, err
 	}
