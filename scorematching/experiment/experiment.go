@@ -85,7 +85,7 @@ func (o Options) LossConfig() loss.Options {
 	if c.Projections == 0 {
 		c.Projections = d.Projections
 	}
-	if c.ProjectionDist == 0 {
+	if c.ProjectionDist == loss.DefaultProjection {
 		c.ProjectionDist = d.ProjectionDist
 	}
 	if c.Sigma == 0 {

@@ -48,7 +48,7 @@ func HutchinsonMatrix(d int, diagonal float64, seed uint64) ([][]float64, error)
 // the same distributions as loss.DrawProjections (all with E[v v^T] = I).
 func ProjectionVector(rng *rand.Rand, dist loss.Projection, d int) []float64 {
 	v := make([]float64, d)
-	switch dist {
+	switch dist.Resolve() {
 	case loss.Rademacher:
 		for i := range v {
 			v[i] = 1
@@ -117,7 +117,7 @@ func HutchinsonStd(a [][]float64, dist loss.Projection) (float64, error) {
 		diag += a[i][i] * a[i][i]
 	}
 	var variance float64
-	switch dist {
+	switch dist.Resolve() {
 	case loss.Rademacher:
 		variance = 2 * (frob - diag)
 	case loss.Sphere:

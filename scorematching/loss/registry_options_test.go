@@ -1,6 +1,7 @@
 package loss_test
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -92,15 +93,17 @@ func TestEveryLossRuns(t *testing.T) {
 // from one built otherwise (same seed, so the difference is the parameter's).
 func TestByNameDefaults(t *testing.T) {
 	d := loss.DefaultOptions()
-	if d.Projections != 1 || d.ProjectionDist != loss.Gaussian || d.Sigma != 0.05 || len(d.Sigmas) != 10 || d.Sigmas[0] != 1 || d.Sigmas[9] != 0.05 {
+	if d.Projections != 1 || d.ProjectionDist != loss.Rademacher || d.Sigma != 0.05 || len(d.Sigmas) != 10 || d.Sigmas[0] != 1 || d.Sigmas[9] != 0.05 {
 		t.Errorf("DefaultOptions() = %+v", d)
 	}
 	for _, c := range []struct {
 		name          string
 		same, another loss.Func
 	}{
-		{"sliced", loss.Sliced(1, loss.Gaussian), loss.Sliced(1, loss.Rademacher)},
-		{"sliced-vr", loss.SlicedVR(1, loss.Gaussian), loss.SlicedVR(2, loss.Gaussian)},
+		{"sliced", loss.Sliced(1, loss.Rademacher), loss.Sliced(1, loss.Gaussian)},
+		{"sliced-vr", loss.SlicedVR(1, loss.Rademacher), loss.SlicedVR(2, loss.Rademacher)},
+		// The zero value of Projection is the default distribution.
+		{"sliced", loss.Sliced(1, loss.DefaultProjection), loss.Sliced(1, loss.Sphere)},
 		{"denoising", loss.Denoising(0.05), loss.Denoising(0.1)},
 		{"ncsn", loss.NCSN(loss.GeometricSigmas(1, 0.05, 10), nil), loss.NCSN(loss.GeometricSigmas(1, 0.01, 10), nil)},
 	} {
@@ -160,5 +163,44 @@ func TestParseProjection(t *testing.T) {
 	}
 	if _, err := loss.ParseProjection("normal"); err == nil || !strings.Contains(err.Error(), "gaussian, rademacher, sphere") {
 		t.Errorf("ParseProjection(normal): %v", err)
+	}
+	if p, err := loss.ParseProjection("default"); err != nil || p != loss.DefaultProjection || p.Resolve() != loss.DefaultProjectionDist {
+		t.Errorf("ParseProjection(default) = %v, %v; resolves to %v", p, err, p.Resolve())
+	}
+	for _, p := range projections {
+		if p.Resolve() != p {
+			t.Errorf("%v resolves to %v", p, p.Resolve())
+		}
+	}
+}
+
+// TestProjectionJSON: a projection is written by name and read back; the numbers of the files
+// written before names were used (0 gaussian, 1 rademacher, 2 sphere) are still read; anything
+// else is refused, naming it.
+func TestProjectionJSON(t *testing.T) {
+	o := loss.Options{Projections: 3, ProjectionDist: loss.Sphere}
+	data, err := json.Marshal(o)
+	if err != nil || !strings.Contains(string(data), `"ProjectionDist":"sphere"`) {
+		t.Fatalf("Marshal: %s, %v", data, err)
+	}
+	var back loss.Options
+	if err := json.Unmarshal(data, &back); err != nil || back.ProjectionDist != loss.Sphere || back.Projections != 3 {
+		t.Errorf("Unmarshal(%s) = %+v, %v", data, back, err)
+	}
+	for text, want := range map[string]loss.Projection{`0`: loss.Gaussian, `1`: loss.Rademacher, `2`: loss.Sphere,
+		`"default"`: loss.DefaultProjection, `"rademacher"`: loss.Rademacher} {
+		var p loss.Projection
+		if err := json.Unmarshal([]byte(text), &p); err != nil || p != want {
+			t.Errorf("Unmarshal(%s) = %v, %v; want %v", text, p, err, want)
+		}
+	}
+	for _, text := range []string{`3`, `-1`, `"normal"`, `1.5`, `true`} {
+		var p loss.Projection
+		if err := json.Unmarshal([]byte(text), &p); err == nil || !strings.Contains(err.Error(), "gaussian, rademacher, sphere") {
+			t.Errorf("Unmarshal(%s): error %v, want one listing the distributions", text, err)
+		}
+	}
+	if _, err := json.Marshal(loss.Projection(9)); err == nil {
+		t.Error("Marshal(Projection(9)): no error")
 	}
 }

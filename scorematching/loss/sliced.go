@@ -29,9 +29,9 @@ package loss
 // radius sqrt(D), so that all three distributions estimate J(theta) itself.
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -45,11 +45,19 @@ import (
 //	Gaussian:   2 ||A_s||_F^2
 //	Rademacher: 2 (||A_s||_F^2 - sum_i A_ii^2)           (the least for the trace alone)
 //	Sphere:     2D/(D+2) (||A_s||_F^2 - tr(A)^2 / D)
+//
+// and of the norm term's gradient v (v^T s) around s: E||v v^T s - s||^2 = (D+1)||s||^2 for
+// Gaussian vectors, (D-1)||s||^2 for Rademacher ones. The zero value, DefaultProjection, stands
+// for DefaultProjectionDist. In JSON a Projection is its name ("gaussian", ...; "default" for the
+// zero value); the numbers 0, 1, 2 that files written before names were used hold are read as
+// gaussian, rademacher, sphere.
 type Projection int
 
 const (
+	// DefaultProjection, the zero value, is DefaultProjectionDist (see Resolve).
+	DefaultProjection Projection = iota
 	// Gaussian vectors: v ~ N(0, I).
-	Gaussian Projection = iota
+	Gaussian
 	// Rademacher vectors: independent entries +1 or -1 with probability 1/2.
 	Rademacher
 	// Sphere vectors: uniform on the sphere of radius sqrt(D) (a Gaussian vector normalised and
@@ -57,9 +65,22 @@ const (
 	Sphere
 )
 
-var projectionNames = []string{"gaussian", "rademacher", "sphere"}
+// projectionNames are the names of the distributions, indexed by Projection.
+var projectionNames = []string{"default", "gaussian", "rademacher", "sphere"}
 
-// String returns the projection's name as ParseProjection reads it.
+// knownProjections lists the names ParseProjection accepts, for error messages.
+const knownProjections = "gaussian, rademacher, sphere"
+
+// Resolve returns the distribution p stands for: DefaultProjectionDist for DefaultProjection, p
+// itself otherwise.
+func (p Projection) Resolve() Projection {
+	if p == DefaultProjection {
+		return DefaultProjectionDist
+	}
+	return p
+}
+
+// String returns the projection's name as ParseProjection reads it ("default" for the zero value).
 func (p Projection) String() string {
 	if p < 0 || int(p) >= len(projectionNames) {
 		return fmt.Sprintf("Projection(%d)", int(p))
@@ -67,23 +88,51 @@ func (p Projection) String() string {
 	return projectionNames[p]
 }
 
-// Validate returns an error unless p is Gaussian, Rademacher or Sphere.
+// Validate returns an error unless p is DefaultProjection, Gaussian, Rademacher or Sphere.
 func (p Projection) Validate() error {
 	if p < 0 || int(p) >= len(projectionNames) {
-		return fmt.Errorf("unknown projection distribution %d: known distributions are %s", int(p), strings.Join(projectionNames, ", "))
+		return fmt.Errorf("unknown projection distribution %d: known distributions are %s", int(p), knownProjections)
 	}
 	return nil
 }
 
 // ParseProjection reads a projection distribution by name: "gaussian", "rademacher" or "sphere"
-// (the values of the command's --projection-dist flag).
+// (the values of the command's --projection-dist flag), or "default".
 func ParseProjection(name string) (Projection, error) {
 	for i, n := range projectionNames {
 		if n == name {
 			return Projection(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown projection distribution %q: known distributions are %s", name, strings.Join(projectionNames, ", "))
+	return 0, fmt.Errorf("unknown projection distribution %q: known distributions are %s", name, knownProjections)
+}
+
+// MarshalJSON writes the projection's name.
+func (p Projection) MarshalJSON() ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(p.String())
+}
+
+// UnmarshalJSON reads a name, or one of the numbers of the files written before names were used
+// (0 gaussian, 1 rademacher, 2 sphere).
+func (p *Projection) UnmarshalJSON(data []byte) error {
+	var name string
+	if err := json.Unmarshal(data, &name); err == nil {
+		q, err := ParseProjection(name)
+		if err != nil {
+			return err
+		}
+		*p = q
+		return nil
+	}
+	var legacy int
+	if err := json.Unmarshal(data, &legacy); err != nil || legacy < 0 || legacy > 2 {
+		return fmt.Errorf("projection distribution %s: want one of %s", data, knownProjections)
+	}
+	*p = Gaussian + Projection(legacy)
+	return nil
 }
 
 // random returns m.Random(g, dist, shape), or panics with a message naming the loss if the model
@@ -111,7 +160,7 @@ func DrawProjections(m Model, dist Projection, projections int, x *graph.Node) *
 	batch, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	shape := shapes.Make(x.DType(), projections, batch, d)
 	g := x.Graph()
-	switch dist {
+	switch dist.Resolve() {
 	case Rademacher:
 		u := random(m, "sliced", g, "uniform", shape)
 		half := graph.BroadcastToDims(graph.ConstAs(u, 0.5), u.Shape().Dimensions...)
@@ -120,7 +169,7 @@ func DrawProjections(m Model, dist Projection, projections int, x *graph.Node) *
 		n := random(m, "sliced", g, "normal", shape)
 		norm := graph.Sqrt(graph.ReduceAndKeep(graph.Square(n), graph.ReduceSum, -1))
 		return graph.MulScalar(graph.Div(n, norm), math.Sqrt(float64(d)))
-	default:
+	default: // Gaussian.
 		return random(m, "sliced", g, "normal", shape)
 	}
 }
