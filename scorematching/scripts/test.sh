@@ -10,8 +10,10 @@
 #      notebook 01 in JupyterLab in headless Chromium where /usr/bin/chromium exists), then
 #      the library's tests again with a plain build (as a bare `go run` builds the command);
 #   4b. the fuzz targets, briefly (crashers found are kept under testdata/fuzz as regression inputs);
-#   5. the library's tests and the notebooks again on the XLA CPU backend (GOSM_SKIP_XLA=1 skips this
-#      step, loudly, where no plugin can be installed).
+#   5. the library's tests and the notebooks again on the XLA CPU backend, with the blog-budget
+#      acceptance test of the command (GOSM_BLOG_BUDGET=1: two 20,000-step trainings and a sampling,
+#      about 2 min there; it skips, saying so, elsewhere). GOSM_SKIP_XLA=1 skips this step, loudly,
+#      where no plugin can be installed.
 #
 # Usage: bash scorematching/scripts/test.sh [go test flags...]
 set -euo pipefail
@@ -55,10 +57,10 @@ step "go test ./scorematching/... on the pure Go backend, plain build"
 GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./scorematching/...
 
 if [[ "${GOSM_SKIP_XLA:-}" == 1 ]]; then
-  printf '\n\033[1;33mSKIPPED: the tests on the XLA backend (GOSM_SKIP_XLA=1)\033[0m\n'
+  printf '\n\033[1;33mSKIPPED: the tests on the XLA backend and the blog-budget test (GOSM_SKIP_XLA=1)\033[0m\n'
   exit 0
 fi
 step "go test on the XLA CPU backend"
 pjrt_export="$(bash scorematching/scripts/xla-plugin.sh)" # Fails the script if the plugin cannot be had.
 eval "$pjrt_export"
-GOMLX_BACKEND=xla:cpu go test -count=1 -timeout 30m -skip TestBrowser "$@" ./scorematching/... ./notebooks/
+GOSM_BLOG_BUDGET=1 GOMLX_BACKEND=xla:cpu go test -count=1 -timeout 30m -skip TestBrowser "$@" ./scorematching/... ./notebooks/

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"image/png"
 	"math"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/net"
 )
@@ -161,14 +159,7 @@ func TestTrainAndScore(t *testing.T) {
 	}
 
 	// summary.json.
-	var s experiment.Summary
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := readSummary(t, dir)
 	if s.Epochs != 2 || s.CompletedEpochs != 2 || s.Steps != 8 || s.ModelFile != "model.json" || s.LogFile != "log.csv" {
 		t.Errorf("summary %+v", s)
 	}
