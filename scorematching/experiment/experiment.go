@@ -79,6 +79,16 @@ func (o Options) Data() (toy.Dataset, error) {
 	return toy.New(o.Dataset, o.DataParams)
 }
 
+// TrainingData returns the run's training points: o.Samples points of the data set, drawn with
+// seed o.DataSeed.
+func (o Options) TrainingData() ([][]float64, error) {
+	dist, err := o.Data()
+	if err != nil {
+		return nil, err
+	}
+	return dist.Sample(o.Samples, o.DataSeed)
+}
+
 // LossConfig returns o.LossOptions with the defaults filled in.
 func (o Options) LossConfig() loss.Options {
 	c, d := o.LossOptions, loss.DefaultOptions()
@@ -203,11 +213,7 @@ func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int
 
 // run trains (from scratch, or from the checkpoint cp) and measures the result.
 func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks, cp *train.Checkpoint) (*Outcome, error) {
-	dist, err := o.Data()
-	if err != nil {
-		return nil, err
-	}
-	data, err := dist.Sample(o.Samples, o.DataSeed)
+	data, err := o.TrainingData()
 	if err != nil {
 		return nil, err
 	}

@@ -159,11 +159,7 @@ func (o *Outcome) lossCurves(res train.Result) (*plot.Plot, error) {
 // given to the training hooks' Snapshot): its data, sampled as Run samples them, its network and
 // the store, but no result or divergence yet. Live displays draw it with ProgressFigures.
 func Watch(b compute.Backend, o Options, store *model.Store) (*Outcome, error) {
-	dist, err := o.Data()
-	if err != nil {
-		return nil, err
-	}
-	data, err := dist.Sample(o.Samples, o.DataSeed)
+	data, err := o.TrainingData()
 	if err != nil {
 		return nil, err
 	}

@@ -113,6 +113,22 @@ func smallTrainer(t *testing.T, cfg train.Config, hooks train.Hooks) (*train.Tra
 	return &train.Trainer{Backend: testutil.Backend(t), Store: store, Net: m, Loss: loss.Exact, Config: cfg, Hooks: hooks}, data
 }
 
+// runSmall trains smallTrainer's network with cfg on lossFn and returns the result and the weights.
+func runSmall(t *testing.T, cfg train.Config, lossFn loss.Func) (train.Result, net.Params) {
+	t.Helper()
+	tr, data := smallTrainer(t, cfg, train.Hooks{})
+	tr.Loss = lossFn
+	res, err := tr.Run(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := tr.Net.GetParams(tr.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, p
+}
+
 func smallConfig() train.Config {
 	return train.Config{Epochs: 3, BatchSize: 128, LearningRate: 1e-3, Seed: 7, ReportEvery: 1}
 }
@@ -123,16 +139,7 @@ func TestDeterminism(t *testing.T) {
 	run := func(seed uint64) (train.Result, net.Params) {
 		cfg := smallConfig()
 		cfg.Seed = seed
-		tr, data := smallTrainer(t, cfg, train.Hooks{})
-		res, err := tr.Run(context.Background(), data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := tr.Net.GetParams(tr.Store)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, p
+		return runSmall(t, cfg, loss.Exact)
 	}
 	a, pa := run(7)
 	b, pb := run(7)
@@ -179,17 +186,7 @@ func TestReportsDoNotMoveTheGenerator(t *testing.T) {
 	run := func(reportEvery int) (train.Result, net.Params) {
 		cfg := smallConfig()
 		cfg.ReportEvery = reportEvery
-		tr, data := smallTrainer(t, cfg, train.Hooks{})
-		tr.Loss = sliced
-		res, err := tr.Run(context.Background(), data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := tr.Net.GetParams(tr.Store)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, p
+		return runSmall(t, cfg, sliced)
 	}
 	quiet, pq := run(0)
 	chatty, pc := run(1)
