@@ -147,21 +147,10 @@ func TestDeterminism(t *testing.T) {
 	if len(a.History) != 3 || len(a.Reports) != 4 {
 		t.Fatalf("%d history records and %d reports, want 3 and 4 (initial + every epoch)", len(a.History), len(a.Reports))
 	}
-	for i := range a.History {
-		if a.History[i].Loss != b.History[i].Loss {
-			t.Errorf("epoch %d: loss %.9g then %.9g with the same seed", i, a.History[i].Loss, b.History[i].Loss)
-		}
-	}
+	sameTraining(t, "two runs with the same seed", a, pa, b, pb)
 	for i := range a.Reports {
 		if a.Reports[i].Loss != b.Reports[i].Loss || a.Reports[i].Epoch != i-1 {
 			t.Errorf("report %d: %+v vs %+v", i, a.Reports[i], b.Reports[i])
-		}
-	}
-	for i := range pa.Weights {
-		for j := range pa.Weights[i] {
-			if pa.Weights[i][j] != pb.Weights[i][j] {
-				t.Fatalf("layer %d weight %d differs between two runs with the same seed", i, j)
-			}
 		}
 	}
 	// The initial report does not depend on the batch order; the history does.
@@ -193,15 +182,21 @@ func TestReportsDoNotMoveTheGenerator(t *testing.T) {
 	if len(quiet.Reports) != 0 || len(chatty.Reports) != 4 {
 		t.Fatalf("%d and %d reports, want 0 and 4", len(quiet.Reports), len(chatty.Reports))
 	}
-	for i := range quiet.History {
-		if quiet.History[i].Loss != chatty.History[i].Loss {
-			t.Errorf("epoch %d: loss %.9g without reports, %.9g with them", i, quiet.History[i].Loss, chatty.History[i].Loss)
+	sameTraining(t, "without reports and with them", quiet, pq, chatty, pc)
+}
+
+// sameTraining reports every epoch loss and the first weight in which two runs differ.
+func sameTraining(t *testing.T, what string, a train.Result, pa net.Params, b train.Result, pb net.Params) {
+	t.Helper()
+	for i := range a.History {
+		if a.History[i].Loss != b.History[i].Loss {
+			t.Errorf("%s: epoch %d losses %.9g and %.9g", what, i, a.History[i].Loss, b.History[i].Loss)
 		}
 	}
-	for i := range pq.Weights {
-		for j := range pq.Weights[i] {
-			if pq.Weights[i][j] != pc.Weights[i][j] {
-				t.Fatalf("layer %d weight %d: %g without reports, %g with them", i, j, pq.Weights[i][j], pc.Weights[i][j])
+	for i := range pa.Weights {
+		for j := range pa.Weights[i] {
+			if pa.Weights[i][j] != pb.Weights[i][j] {
+				t.Fatalf("%s: layer %d weight %d is %g and %g", what, i, j, pa.Weights[i][j], pb.Weights[i][j])
 			}
 		}
 	}
