@@ -18,8 +18,9 @@ What it does:
       - an `error` output (GoNB: compile errors, failed `go get`, bad % commands), or
       - stderr output that looks like an error: GoNB v0.11.3 reports a cell program that panics or exits
         non-zero, and a failing `!cmd` line, only as "exit status N" on stderr, with no error output;
-        also "panic:", "fatal error:", file.go:L:C: messages, klog E/F lines, "Error:" lines
-        (--allow-stderr turns this check off);
+        also "panic:", "fatal error:", file.go:L:C: messages, klog E/F lines, "Error:" lines, and
+        GoNB's note on an unknown %command (which it otherwise skips) (--allow-stderr turns this
+        check off);
     and on a cell running longer than --timeout seconds, a dead kernel, or fewer than --expect-images
     image/png outputs. The message names the cell (its index in the .ipynb file, counting markdown cells,
     from 0, plus GoNB's In [n] number) and the error text; the kernel's own log tail is added when the
@@ -67,6 +68,7 @@ STDERR_ERROR_RE = re.compile(
     r"|[^\s:]+\.go:\d+:\d+: "                            # compiler / vet messages
     r"|[EF]\d{4} \d\d:\d\d:\d\d"                         # klog ERROR / FATAL lines
     r"|(?:error|Error|ERROR): "                         # "error: ...", as nb.Check prints
+    r'|"%[^"]*" unknown or not implemented yet'          # GoNB: a misspelt %command (else ignored)
     r")",
     re.MULTILINE)
 

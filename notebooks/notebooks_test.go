@@ -73,20 +73,7 @@ const (
 )
 
 func TestNotebooks(t *testing.T) {
-	required := os.Getenv(requireEnv) == "1"
-	if testing.Short() && !required {
-		t.Skip("-short: not running notebooks")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := checkSetup(root); err != nil {
-		if required {
-			t.Fatalf("%s=1 but the notebook environment is not ready: %v; %s", requireEnv, err, setupHint)
-		}
-		t.Skipf("notebook environment not ready (%v); %s. Set %s=1 to make this a failure.", err, setupHint, requireEnv)
-	}
+	root := notebookRoot(t)
 	names, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +169,27 @@ func runNotebook(t *testing.T, root, path, outPath string, cfg notebookConfig) {
 		t.Fatalf("%s failed after %s (%v); executed notebook: %s\n%s", filepath.Base(path), elapsed, err, outPath, text)
 	}
 	t.Logf("%s (executed notebook: %s)", text, outPath)
+}
+
+// notebookRoot returns the repository's root, or skips the test (fails it if GOSM_REQUIRE_NOTEBOOKS
+// is 1) when the notebook environment is not set up, or with -short.
+func notebookRoot(t *testing.T) string {
+	t.Helper()
+	required := os.Getenv(requireEnv) == "1"
+	if testing.Short() && !required {
+		t.Skip("-short: not running notebooks")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSetup(root); err != nil {
+		if required {
+			t.Fatalf("%s=1 but the notebook environment is not ready: %v; %s", requireEnv, err, setupHint)
+		}
+		t.Skipf("notebook environment not ready (%v); %s. Set %s=1 to make this a failure.", err, setupHint, requireEnv)
+	}
+	return root
 }
 
 // checkSetup reports what setup.sh has not done yet.
