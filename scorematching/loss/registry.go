@@ -117,6 +117,27 @@ func New(name string, o Options) (Func, error) {
 	return c(o), nil
 }
 
+// Describe returns the loss called name with the options it uses, for a log line: "sliced (1
+// rademacher vector per point)", "denoising (sigma 0.05)", "ncsn (10 levels, 1 down to 0.05)";
+// a loss without options is just its name.
+func (o Options) Describe(name string) string {
+	switch name {
+	case "sliced", "sliced-vr":
+		unit := "vector"
+		if o.Projections != 1 {
+			unit = "vectors"
+		}
+		return fmt.Sprintf("%s (%d %s %s per point)", name, o.Projections, o.ProjectionDist.Resolve(), unit)
+	case "denoising":
+		return fmt.Sprintf("%s (sigma %g)", name, o.Sigma)
+	case "ncsn":
+		if n := len(o.Sigmas); n > 0 {
+			return fmt.Sprintf("%s (%d levels, %g down to %g)", name, n, o.Sigmas[0], o.Sigmas[n-1])
+		}
+	}
+	return name
+}
+
 // NoiseConditional reports whether the loss called name trains a noise-conditional network
 // s(x, sigma) (a net.NoiseMLP, sizes D+1, ..., D) rather than a plain score network s(x).
 func NoiseConditional(name string) bool { return name == "ncsn" }

@@ -204,3 +204,24 @@ func TestProjectionJSON(t *testing.T) {
 		t.Error("Marshal(Projection(9)): no error")
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	o := loss.DefaultOptions()
+	for name, want := range map[string]string{
+		"exact":     "exact",
+		"sliced":    "sliced (1 rademacher vector per point)",
+		"sliced-vr": "sliced-vr (1 rademacher vector per point)",
+		"denoising": "denoising (sigma 0.05)",
+		"ncsn":      "ncsn (10 levels, 1 down to 0.05)",
+	} {
+		if got := o.Describe(name); got != want {
+			t.Errorf("Describe(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := (loss.Options{Projections: 4, ProjectionDist: loss.Gaussian}).Describe("sliced"); got != "sliced (4 gaussian vectors per point)" {
+		t.Errorf("Describe(sliced, 4 gaussian) = %q", got)
+	}
+	if got := (loss.Options{Projections: 1}).Describe("sliced"); got != "sliced (1 rademacher vector per point)" {
+		t.Errorf("Describe(sliced, zero distribution) = %q: the default should be named", got)
+	}
+}

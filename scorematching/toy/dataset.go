@@ -309,6 +309,24 @@ func ParamsOf(name string) ([]Param, error) {
 	return slices.Clone(e.params), nil
 }
 
+// Label returns the named data set with every parameter it is drawn with (params over the
+// defaults), in the order of its documentation, for a log line: "moons (noise=0.1, ...)".
+func Label(name string, params map[string]float64) string {
+	ps, err := ParamsOf(name)
+	if err != nil || len(ps) == 0 {
+		return name
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		v, ok := params[p.Name]
+		if !ok {
+			v = p.Default
+		}
+		parts[i] = fmt.Sprintf("%s=%g", p.Name, v)
+	}
+	return name + " (" + strings.Join(parts, ", ") + ")"
+}
+
 // New returns the named data set with the given parameters; a parameter not in params keeps its
 // default (see ParamsOf), so New(name, nil) is the documented default. It returns an error that
 // lists the known names for an unknown name, and one that names the parameter and its value for

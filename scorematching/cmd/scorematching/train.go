@@ -131,10 +131,10 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout
 	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
 	data := fmt.Sprintf("the ring (radius %g, std %g)", o.Ring.Radius, o.Ring.Std)
 	if !o.IsRing() {
-		data = fmt.Sprintf("%s %v", o.Dataset, o.DataParams)
+		data = toy.Label(o.Dataset, o.DataParams)
 	}
 	fmt.Fprintf(stdout, "Data: %d points of %s; MLP %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
-		o.Samples, data, o.NetSizes(), o.Loss, o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
+		o.Samples, data, o.NetSizes(), o.LossConfig().Describe(o.Loss), o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
 	o.CheckpointDir = dir
 	outcome, runErr := experiment.Run(ctx, b, o, cliHooks(stdout, stderr))
 	return writeOutcome(outcome, runErr, dir, stdout, stderr)
