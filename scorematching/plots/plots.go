@@ -274,21 +274,32 @@ func WritePNG(path string, plots ...*plot.Plot) error {
 	return nil
 }
 
+// trajectoryPalette colours the paths of Trajectories: dark, distinct from one another and from
+// the samples' light blue.
+var trajectoryPalette = []color.Color{
+	color.NRGBA{R: 214, G: 39, B: 40, A: 230}, color.NRGBA{R: 44, G: 120, B: 44, A: 230},
+	color.NRGBA{R: 148, G: 103, B: 189, A: 230}, color.NRGBA{R: 140, G: 86, B: 75, A: 230},
+	color.NRGBA{R: 227, G: 119, B: 194, A: 230}, color.NRGBA{R: 90, G: 90, B: 90, A: 230},
+	color.NRGBA{R: 188, G: 150, B: 0, A: 230}, color.NRGBA{R: 255, G: 127, B: 14, A: 230},
+}
+
 // Trajectories returns a plot of sample points with the paths of a few particles drawn over them
-// (paths[p][t] is particle p at its t-th recorded position), on the window [-half, half]^2. The
-// parts of a path outside the window (early, noisy steps) are left out.
+// (paths[p][t] is particle p at its t-th recorded position), on the window [-half, half]^2: each
+// path in its own colour, from an open circle (its first position) to a filled one (its last).
+// The parts of a path outside the window (early, noisy steps) are left out.
 func Trajectories(title string, samples [][]float64, paths [][][]float64, half float64) (*plot.Plot, error) {
 	p := square(title, half)
 	if err := addSamples(p, samples); err != nil {
 		return nil, err
 	}
 	inside := func(pt []float64) bool { return math.Abs(pt[0]) <= half && math.Abs(pt[1]) <= half }
-	for _, path := range paths {
+	for i, path := range paths {
+		c := trajectoryPalette[i%len(trajectoryPalette)]
 		var run [][]float64
 		flush := func() {
 			if len(run) >= 2 {
 				if line, err := plotter.NewLine(xys(run)); err == nil {
-					line.Color = color.NRGBA{R: 214, G: 39, B: 40, A: 200}
+					line.Color = c
 					line.Width = vg.Points(0.8)
 					p.Add(line)
 				}
@@ -303,6 +314,22 @@ func Trajectories(title string, samples [][]float64, paths [][][]float64, half f
 			}
 		}
 		flush()
+		if len(path) == 0 {
+			continue
+		}
+		ends := []struct {
+			pt    []float64
+			glyph draw.GlyphDrawer
+		}{{path[0], draw.RingGlyph{}}, {path[len(path)-1], draw.CircleGlyph{}}}
+		for _, e := range ends {
+			if !inside(e.pt) {
+				continue
+			}
+			if m, err := plotter.NewScatter(xys([][]float64{e.pt})); err == nil {
+				m.GlyphStyle = draw.GlyphStyle{Shape: e.glyph, Radius: vg.Points(3.5), Color: c}
+				p.Add(m)
+			}
+		}
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -half, half, -half, half
 	return p, nil

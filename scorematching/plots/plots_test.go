@@ -3,6 +3,7 @@ package plots_test
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -185,5 +186,49 @@ func TestLossPNG(t *testing.T) {
 	}
 	if _, err := plots.Loss("bad", plots.Curve{Name: "c", Epochs: []float64{1}, Values: []float64{1, 2}}); err == nil {
 		t.Error("Loss with mismatched epochs and values: no error")
+	}
+}
+
+// TestTrajectories: each path is drawn in its own colour (the first red, the second green) over
+// the samples, and the figure renders; a path that starts outside the window still shows its
+// part inside.
+func TestTrajectories(t *testing.T) {
+	samples := [][]float64{{0, 1}, {1, 0}}
+	paths := [][][]float64{
+		{{-1.5, -1.5}, {0, 0}, {1.5, 1.5}},            // Inside.
+		{{5, 5}, {-1.5, 1.5}, {-1, 0.5}, {1.5, -1.5}}, // Starts outside.
+	}
+	p, err := plots.Trajectories("t", samples, paths, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := plots.PNG(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(c color.Color, r, g, b int) bool {
+		cr, cg, cb, _ := c.RGBA()
+		d := func(x uint32, y int) int { return max(int(x>>8)-y, y-int(x>>8)) }
+		return d(cr, r) < 30 && d(cg, g) < 30 && d(cb, b) < 30
+	}
+	var red, green int
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			c := img.At(x, y)
+			if near(c, 214, 39, 40) {
+				red++
+			}
+			if near(c, 44, 120, 44) {
+				green++
+			}
+		}
+	}
+	if red < 50 || green < 50 {
+		t.Errorf("%d red and %d green pixels: want both paths drawn, each in its colour", red, green)
 	}
 }

@@ -93,7 +93,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if dim != 2 {
 			return fmt.Errorf("--plot draws 2-D points; this model's points have %d dimensions", dim)
 		}
-		p, err := plots.Trajectories(fmt.Sprintf("%d %s samples and 8 trajectories", *n, *sampler), res.Samples, res.Trajectories, *box)
+		p, err := plots.Trajectories(fmt.Sprintf("%d %s samples; 8 trajectories (o start, • end)", *n, *sampler), res.Samples, res.Trajectories, *box)
 		if err != nil {
 			return err
 		}
