@@ -20,7 +20,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
@@ -196,18 +195,6 @@ func PathsUpTo(res sample.Result, step int) [][][]float64 {
 	return out
 }
 
-// samplingPalette colours the particle paths: distinct and dark enough to show over the arrows.
-var samplingPalette = []color.Color{
-	color.NRGBA{R: 214, G: 39, B: 40, A: 255},
-	color.NRGBA{R: 44, G: 160, B: 44, A: 255},
-	color.NRGBA{R: 148, G: 103, B: 189, A: 255},
-	color.NRGBA{R: 255, G: 127, B: 14, A: 255},
-	color.NRGBA{R: 23, G: 190, B: 207, A: 255},
-	color.NRGBA{R: 227, G: 119, B: 194, A: 255},
-	color.NRGBA{R: 140, G: 86, B: 75, A: 255},
-	color.NRGBA{R: 188, G: 189, B: 34, A: 255},
-}
-
 // TrajectoryFigure draws a score field as arrows (plots.Quiver, with its scaling) over samples,
 // and on top the paths of a few particles: paths[p][t] is the position of particle p at its t-th
 // recorded step (sample.Result.Trajectories). Each path is a coloured line from an open circle
@@ -224,34 +211,8 @@ func TrajectoryFigure(title string, field plots.Field, samples [][]float64, path
 	if err != nil {
 		return nil, err
 	}
-	for i, path := range paths {
-		if len(path) == 0 {
-			continue
-		}
-		xy := make(plotter.XYs, len(path))
-		for t, pt := range path {
-			if len(pt) < 2 {
-				return nil, fmt.Errorf("trajectory figure: path %d point %d has %d coordinates, want 2", i, t, len(pt))
-			}
-			xy[t].X, xy[t].Y = pt[0], pt[1]
-		}
-		c := samplingPalette[i%len(samplingPalette)]
-		line, err := plotter.NewLine(xy)
-		if err != nil {
-			return nil, fmt.Errorf("trajectory figure: path %d: %w", i, err)
-		}
-		line.Color, line.Width = c, vg.Points(1.1)
-		ends, err := plotter.NewScatter(plotter.XYs{xy[0], xy[len(xy)-1]})
-		if err != nil {
-			return nil, fmt.Errorf("trajectory figure: path %d: %w", i, err)
-		}
-		ends.GlyphStyleFunc = func(k int) draw.GlyphStyle {
-			if k == 0 {
-				return draw.GlyphStyle{Shape: draw.RingGlyph{}, Radius: vg.Points(4), Color: c}
-			}
-			return draw.GlyphStyle{Shape: draw.CircleGlyph{}, Radius: vg.Points(4), Color: c}
-		}
-		p.Add(line, ends)
+	if err := plots.AddPaths(p, paths, 0); err != nil {
+		return nil, fmt.Errorf("trajectory figure: %w", err)
 	}
 	return p, nil
 }
@@ -305,7 +266,7 @@ func AngleFigure(title string, bins int, sets ...PointSet) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("angle figure: set %q: %w", s.Name, err)
 		}
-		line.Color, line.Width = samplingPalette[i%len(samplingPalette)], vg.Points(1.5)
+		line.Color, line.Width = plots.PathPalette[i%len(plots.PathPalette)], vg.Points(1.5)
 		p.Add(line)
 		p.Legend.Add(s.Name, line)
 	}

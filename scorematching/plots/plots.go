@@ -274,46 +274,52 @@ func WritePNG(path string, plots ...*plot.Plot) error {
 	return nil
 }
 
-// trajectoryPalette colours the paths of Trajectories: dark, distinct from one another and from
-// the samples' light blue.
-var trajectoryPalette = []color.Color{
+// PathPalette colours particle paths (AddPaths) and other curves drawn over samples: dark,
+// distinct from one another and from the samples' light blue.
+var PathPalette = []color.Color{
 	color.NRGBA{R: 214, G: 39, B: 40, A: 230}, color.NRGBA{R: 44, G: 120, B: 44, A: 230},
 	color.NRGBA{R: 148, G: 103, B: 189, A: 230}, color.NRGBA{R: 140, G: 86, B: 75, A: 230},
 	color.NRGBA{R: 227, G: 119, B: 194, A: 230}, color.NRGBA{R: 90, G: 90, B: 90, A: 230},
 	color.NRGBA{R: 188, G: 150, B: 0, A: 230}, color.NRGBA{R: 255, G: 127, B: 14, A: 230},
 }
 
-// Trajectories returns a plot of sample points with the paths of a few particles drawn over them
-// (paths[p][t] is particle p at its t-th recorded position), on the window [-half, half]^2: each
-// path in its own colour, from an open circle (its first position) to a filled one (its last).
-// The parts of a path outside the window (early, noisy steps) are left out.
-func Trajectories(title string, samples [][]float64, paths [][][]float64, half float64) (*plot.Plot, error) {
-	p := square(title, half)
-	if err := addSamples(p, samples); err != nil {
-		return nil, err
-	}
-	inside := func(pt []float64) bool { return math.Abs(pt[0]) <= half && math.Abs(pt[1]) <= half }
+// AddPaths draws the paths of particles on p (paths[p][t] is particle p at its t-th recorded
+// position), each in its own colour (PathPalette): a line from an open circle (its first
+// position) to a filled one (its last). With half > 0 only what lies in the window
+// [-half, half]^2 is drawn (early, noisy steps may leave it); with half <= 0, everything. It
+// returns an error naming a point with fewer than two coordinates.
+func AddPaths(p *plot.Plot, paths [][][]float64, half float64) error {
+	inside := func(pt []float64) bool { return half <= 0 || (math.Abs(pt[0]) <= half && math.Abs(pt[1]) <= half) }
 	for i, path := range paths {
-		c := trajectoryPalette[i%len(trajectoryPalette)]
+		for t, pt := range path {
+			if len(pt) < 2 {
+				return fmt.Errorf("path %d point %d has %d coordinates, want 2", i, t, len(pt))
+			}
+		}
+		c := PathPalette[i%len(PathPalette)]
 		var run [][]float64
-		flush := func() {
+		flush := func() error {
 			if len(run) >= 2 {
-				if line, err := plotter.NewLine(xys(run)); err == nil {
-					line.Color = c
-					line.Width = vg.Points(0.8)
-					p.Add(line)
+				line, err := plotter.NewLine(xys(run))
+				if err != nil {
+					return fmt.Errorf("path %d: %w", i, err)
 				}
+				line.Color, line.Width = c, vg.Points(1.1)
+				p.Add(line)
 			}
 			run = nil
+			return nil
 		}
 		for _, pt := range path {
 			if inside(pt) {
 				run = append(run, pt)
-			} else {
-				flush()
+			} else if err := flush(); err != nil {
+				return err
 			}
 		}
-		flush()
+		if err := flush(); err != nil {
+			return err
+		}
 		if len(path) == 0 {
 			continue
 		}
@@ -325,11 +331,26 @@ func Trajectories(title string, samples [][]float64, paths [][][]float64, half f
 			if !inside(e.pt) {
 				continue
 			}
-			if m, err := plotter.NewScatter(xys([][]float64{e.pt})); err == nil {
-				m.GlyphStyle = draw.GlyphStyle{Shape: e.glyph, Radius: vg.Points(3.5), Color: c}
-				p.Add(m)
+			m, err := plotter.NewScatter(xys([][]float64{e.pt}))
+			if err != nil {
+				return fmt.Errorf("path %d: %w", i, err)
 			}
+			m.GlyphStyle = draw.GlyphStyle{Shape: e.glyph, Radius: vg.Points(4), Color: c}
+			p.Add(m)
 		}
+	}
+	return nil
+}
+
+// Trajectories returns a plot of sample points with the paths of a few particles drawn over them
+// (see AddPaths) on the window [-half, half]^2; the parts of a path outside the window are left out.
+func Trajectories(title string, samples [][]float64, paths [][][]float64, half float64) (*plot.Plot, error) {
+	p := square(title, half)
+	if err := addSamples(p, samples); err != nil {
+		return nil, err
+	}
+	if err := AddPaths(p, paths, half); err != nil {
+		return nil, err
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -half, half, -half, half
 	return p, nil
