@@ -199,13 +199,13 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	for range first {
 		rng.Perm(n) // Replay the batch orders of the epochs already done.
 	}
+	good, err := captureVariables(t.Store) // The last finite model, should an epoch diverge.
+	if err != nil {
+		return res, err
+	}
 	for epoch := first; epoch < t.Config.Epochs; epoch++ {
 		perm := rng.Perm(n)
 		sum := 0.0
-		good, err := captureVariables(t.Store) // The last finite model, should this epoch diverge.
-		if err != nil {
-			return res, err
-		}
 		for b := range batchesPerEpoch {
 			if err := ctx.Err(); err != nil {
 				res.Elapsed = elapsed()
@@ -248,8 +248,15 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 				return res, err
 			}
 		}
-		if t.CheckpointDir != "" && (last || (t.Config.CheckpointEvery > 0 && (epoch+1)%t.Config.CheckpointEvery == 0)) {
-			if err := t.checkpoint(res, epoch+1); err != nil {
+		due := t.CheckpointDir != "" && (last || (t.Config.CheckpointEvery > 0 && (epoch+1)%t.Config.CheckpointEvery == 0))
+		if !last || due {
+			// One copy of the end-of-epoch state serves the checkpoint and the next epoch's fallback.
+			if good, err = captureVariables(t.Store); err != nil {
+				return res, err
+			}
+		}
+		if due {
+			if err := t.checkpoint(res, epoch+1, good); err != nil {
 				return res, err
 			}
 		}
@@ -354,12 +361,8 @@ func LossModel(m net.MLP, store *model.Store, noiseConditional bool) loss.Model 
 	}
 }
 
-// checkpoint saves the state after epochs complete epochs.
-func (t *Trainer) checkpoint(res Result, epochs int) error {
-	vars, err := captureVariables(t.Store)
-	if err != nil {
-		return err
-	}
+// checkpoint saves the state after epochs complete epochs, whose variables are vars.
+func (t *Trainer) checkpoint(res Result, epochs int, vars []SavedVariable) error {
 	return SaveCheckpoint(t.CheckpointDir, Checkpoint{Epochs: epochs, Steps: res.Steps, Config: t.Config,
 		History: res.History, Reports: res.Reports, Variables: vars})
 }
