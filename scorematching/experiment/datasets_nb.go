@@ -262,7 +262,7 @@ func (r DatasetRecipe) LossText() string {
 }
 
 func (r DatasetRecipe) lossConfig() loss.Options {
-	return Options{LossOptions: r.LossOptions}.LossConfig()
+	return r.LossOptions.WithDefaults()
 }
 
 // DatasetResult is what RunDataset measured on one data set; it is saved as dataset.json in the

@@ -89,23 +89,8 @@ func (o Options) TrainingData() ([][]float64, error) {
 	return dist.Sample(o.Samples, o.DataSeed)
 }
 
-// LossConfig returns o.LossOptions with the defaults filled in.
-func (o Options) LossConfig() loss.Options {
-	c, d := o.LossOptions, loss.DefaultOptions()
-	if c.Projections == 0 {
-		c.Projections = d.Projections
-	}
-	if c.ProjectionDist == loss.DefaultProjection {
-		c.ProjectionDist = d.ProjectionDist
-	}
-	if c.Sigma == 0 {
-		c.Sigma = d.Sigma
-	}
-	if len(c.Sigmas) == 0 {
-		c.Sigmas = d.Sigmas
-	}
-	return c
-}
+// LossConfig returns o.LossOptions with the defaults filled in (loss.Options.WithDefaults).
+func (o Options) LossConfig() loss.Options { return o.LossOptions.WithDefaults() }
 
 // NetSizes are the layer sizes of the network trained: Sizes, with one more input (log sigma)
 // for a noise-conditional loss (see loss.NoiseConditional).

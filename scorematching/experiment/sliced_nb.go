@@ -347,7 +347,7 @@ func (o *Outcome) RepeatGradient(lossName string, opts loss.Options, points [][]
 	if loss.NoiseConditional(lossName) || loss.NoiseConditional(o.Options.Loss) {
 		return nil, nil, fmt.Errorf("RepeatGradient takes plain score networks and losses")
 	}
-	fn, err := loss.New(lossName, Options{LossOptions: opts}.LossConfig())
+	fn, err := loss.New(lossName, opts.WithDefaults())
 	if err != nil {
 		return nil, nil, err
 	}

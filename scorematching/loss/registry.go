@@ -64,6 +64,25 @@ func DefaultOptions() Options {
 	}
 }
 
+// WithDefaults returns o with every zero field replaced by DefaultOptions' value (so a zero
+// Options is DefaultOptions).
+func (o Options) WithDefaults() Options {
+	d := DefaultOptions()
+	if o.Projections == 0 {
+		o.Projections = d.Projections
+	}
+	if o.ProjectionDist == DefaultProjection {
+		o.ProjectionDist = d.ProjectionDist
+	}
+	if o.Sigma == 0 {
+		o.Sigma = d.Sigma
+	}
+	if len(o.Sigmas) == 0 {
+		o.Sigmas = d.Sigmas
+	}
+	return o
+}
+
 // Validate returns an error naming the first bad option for the loss called name.
 func (o Options) Validate(name string) error {
 	switch name {

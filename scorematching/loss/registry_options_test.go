@@ -3,6 +3,7 @@ package loss_test
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -223,5 +224,16 @@ func TestDescribe(t *testing.T) {
 	}
 	if got := (loss.Options{Projections: 1}).Describe("sliced"); got != "sliced (1 rademacher vector per point)" {
 		t.Errorf("Describe(sliced, zero distribution) = %q: the default should be named", got)
+	}
+}
+
+// TestWithDefaults: zero fields take DefaultOptions' values, set ones are kept.
+func TestWithDefaults(t *testing.T) {
+	if got, want := (loss.Options{}).WithDefaults(), loss.DefaultOptions(); !reflect.DeepEqual(got, want) {
+		t.Errorf("zero Options with defaults = %+v, want %+v", got, want)
+	}
+	o := loss.Options{Projections: 3, ProjectionDist: loss.Gaussian, Sigma: 0.2, Sigmas: []float64{1, 0.5}}
+	if got := o.WithDefaults(); !reflect.DeepEqual(got, o) {
+		t.Errorf("set Options with defaults = %+v, want them unchanged", got)
 	}
 }

@@ -151,12 +151,7 @@ func random(m Model, lossName string, g *graph.Graph, dist string, shape shapes.
 // Gaussian and Sphere (a sphere vector is the normal draw divided by its norm, times sqrt(D)), and
 // Random(g, "uniform", ...) for Rademacher (-1 below 0.5, +1 from 0.5 on).
 func DrawProjections(m Model, dist Projection, projections int, x *graph.Node) *graph.Node {
-	if projections < 1 {
-		panic(fmt.Errorf("sliced score matching needs at least one projection, got %d", projections))
-	}
-	if err := dist.Validate(); err != nil {
-		panic(err)
-	}
+	checkSliced(projections, dist)
 	batch, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	shape := shapes.Make(x.DType(), projections, batch, d)
 	g := x.Graph()
