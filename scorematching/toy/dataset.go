@@ -58,15 +58,6 @@ func Scores(a Analytic, points [][]float64) [][]float64 {
 	return out
 }
 
-// LogDensities applies the data set's log-density to every row of points.
-func LogDensities(a Analytic, points [][]float64) []float64 {
-	out := make([]float64, len(points))
-	for i, p := range points {
-		out[i] = a.LogDensity(p)
-	}
-	return out
-}
-
 // Param is one parameter of a registered data set: its name (as New and Params spell it), its
 // default value and what it means.
 type Param struct {

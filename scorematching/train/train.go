@@ -321,11 +321,7 @@ func evalWithoutDrawing(store *model.Store, eval *Step, x *tensors.Tensor) (floa
 	return l, nil
 }
 
-// NewLossEvaluator builds the evaluation of lossFn alone (no update) for m.
-func NewLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func) (*Step, error) {
-	return newLossEvaluator(b, store, m, lossFn, false)
-}
-
+// newLossEvaluator builds the evaluation of lossFn alone (no update) for m.
 func newLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, noiseConditional bool) (*Step, error) {
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		return lossFn(LossModel(m, scope.Store(), noiseConditional), x)
