@@ -386,12 +386,9 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	}
 
 	start = time.Now()
-	m, err := r.Measure(run, samples)
-	if err != nil {
-		return nil, err
+	if err := res.measure(samples, run); err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", r.Dataset, err)
 	}
-	res.Bandwidth, res.MMD2, res.Floor, res.GaussianMMD2 = m.Bandwidth, m.MMD2, m.Floor, m.GaussianMMD2
-	res.Statistic, res.StatSamples, res.StatData, res.Escaped = m.Statistic, m.StatSamples, m.StatData, m.Escaped
 	res.MetricSeconds = time.Since(start).Seconds()
 	data, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
@@ -615,17 +612,26 @@ func maxDeviation(got, want []float64) float64 {
 func LoadDatasetResults(outDir string, names []string) ([]DatasetResult, error) {
 	out := make([]DatasetResult, 0, len(names))
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(outDir, name, DatasetResultFile))
+		r, err := readDatasetResult(filepath.Join(outDir, name))
 		if err != nil {
-			return nil, fmt.Errorf("dataset %s has no result yet (run the training cell): %w", name, err)
-		}
-		var r DatasetResult
-		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, fmt.Errorf("dataset %s: %s is not valid: %w", name, DatasetResultFile, err)
+			return nil, fmt.Errorf("dataset %s: %w", name, err)
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// readDatasetResult reads the dataset.json that RunDataset wrote into dir.
+func readDatasetResult(dir string) (DatasetResult, error) {
+	var r DatasetResult
+	data, err := os.ReadFile(filepath.Join(dir, DatasetResultFile))
+	if err != nil {
+		return r, fmt.Errorf("no result yet (run the training cell): %w", err)
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("%s is not valid: %w", DatasetResultFile, err)
+	}
+	return r, nil
 }
 
 // DatasetPanelSide is the side of one panel of DatasetGrid.
@@ -679,10 +685,7 @@ func datasetRow(b compute.Backend, dir string) ([]*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res DatasetResult
-	if data, err := os.ReadFile(filepath.Join(dir, DatasetResultFile)); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
+	res, _ := readDatasetResult(dir) // Optional here: without it the titles lack the divergence.
 	_, learned, err := run.ScoreFields()
 	if err != nil {
 		return nil, err
