@@ -8,6 +8,8 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/loss"
 )
 
 // AnnealedConfig sets up annealed Langevin dynamics (see Annealed).
@@ -112,7 +114,8 @@ func (cfg AnnealedConfig) start() start {
 }
 
 // Geometric returns n noise levels from hi down to lo in geometric progression (equal ratios),
-// hi first: the schedule of Song and Ermon (2019); NCSN's toy runs use Geometric(20, 1, 10).
+// hi first: the schedule of Song and Ermon (2019); NCSN's toy runs use Geometric(20, 1, 10). It
+// is loss.GeometricSigmas with errors instead of panics, and asks for at least two distinct levels.
 func Geometric(hi, lo float64, n int) ([]float64, error) {
 	if !(lo > 0) || math.IsInf(lo, 0) {
 		return nil, fmt.Errorf("smallest noise level must be positive and finite, got %v", lo)
@@ -123,11 +126,5 @@ func Geometric(hi, lo float64, n int) ([]float64, error) {
 	if n < 2 {
 		return nil, fmt.Errorf("number of noise levels must be at least 2, got %d", n)
 	}
-	out := make([]float64, n)
-	ratio := math.Log(lo / hi)
-	for i := range out {
-		out[i] = hi * math.Exp(ratio*float64(i)/float64(n-1))
-	}
-	out[n-1] = lo
-	return out, nil
+	return loss.GeometricSigmas(hi, lo, n), nil
 }
