@@ -40,21 +40,8 @@ const (
 )
 
 func TestBrowser(t *testing.T) {
-	requireNotebooks := os.Getenv(requireEnv) == "1"
 	requireBrowser := os.Getenv(browserRequireEnv) == "1"
-	if testing.Short() && !requireNotebooks && !requireBrowser {
-		t.Skip("-short: not running the browser test")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := checkSetup(root); err != nil {
-		if requireNotebooks || requireBrowser {
-			t.Fatalf("the notebook environment is not ready: %v; %s", err, setupHint)
-		}
-		t.Skipf("notebook environment not ready (%v); %s. Set %s=1 to make this a failure.", err, setupHint, requireEnv)
-	}
+	root := notebookRoot(t, requireBrowser)
 	chromium := os.Getenv(chromiumEnv)
 	if chromium == "" {
 		chromium = defaultChromium
@@ -73,13 +60,7 @@ func TestBrowser(t *testing.T) {
 	}
 	touchInputs(root)
 
-	timeout := browserTimeout
-	// Stop before `go test -timeout` would panic, so the failure says what happened.
-	if deadline, ok := t.Deadline(); ok {
-		if left := time.Until(deadline) - 30*time.Second; left < timeout {
-			timeout = left
-		}
-	}
+	timeout := timeLeft(t, browserTimeout) // Stop before `go test -timeout` would panic, so the failure says what happened.
 	if timeout <= 2*time.Minute {
 		t.Fatalf("only %s left for the browser test: raise go test -timeout (e.g. -timeout 30m)", timeout)
 	}
@@ -92,10 +73,7 @@ func TestBrowser(t *testing.T) {
 	cmd := exec.CommandContext(ctx, python, filepath.Join(root, "notebooks", "browser.py"),
 		"--timeout", fmt.Sprint(int(runLimit.Seconds())), "--chromium", chromium)
 	cmd.Dir = root
-	cmd.Env = os.Environ()
-	if _, ok := os.LookupEnv("GOMLX_NO_AUTO_INSTALL"); !ok {
-		cmd.Env = append(cmd.Env, "GOMLX_NO_AUTO_INSTALL=1")
-	}
+	cmd.Env = subprocessEnv()
 	// Own process group. On the backstop time-out: SIGTERM, on which browser.py shuts JupyterLab (in a
 	// session of its own) and the kernel down, then SIGKILL for the whole group 30 s later.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -110,7 +88,7 @@ func TestBrowser(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	if timer := killer.Load(); timer != nil { // Cancelled: whatever is left of the group goes now.
 		timer.Stop()
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

@@ -20,7 +20,7 @@ const setupCell = `!*R=$(cd "$GONB_DIR" && dirname "$(go env GOMOD)") && go mod 
 // notebook test could pass on a notebook that is broken in a way GoNB does not report as an
 // error (it reports a panicking cell or an unknown %command only on stderr).
 func TestNbrunCatchesFailures(t *testing.T) {
-	root := notebookRoot(t)
+	root := notebookRoot(t, false)
 	touchInputs(root)
 	// The notebooks live under the repository, as ours do, so that the set-up cell finds go.mod.
 	if err := os.MkdirAll(filepath.Join(root, "out"), 0o755); err != nil {
@@ -50,7 +50,7 @@ func TestNbrunCatchesFailures(t *testing.T) {
 			writeNotebook(t, path, c.cells)
 			cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"),
 				append([]string{filepath.Join(root, "notebooks", "nbrun.py"), path, "--timeout", "300"}, c.args...)...)
-			cmd.Env = append(os.Environ(), "GOMLX_NO_AUTO_INSTALL=1")
+			cmd.Env = subprocessEnv()
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != 1 {

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ const (
 )
 
 func TestNotebooks(t *testing.T) {
-	root := notebookRoot(t)
+	root := notebookRoot(t, false)
 	names, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,12 +111,7 @@ func runNotebook(t *testing.T, root, path, outPath string, cfg notebookConfig) {
 	if timeout == 0 {
 		timeout = defaultNotebookTimeout
 	}
-	// Stop before `go test -timeout` would panic, so the failure names the notebook.
-	if deadline, ok := t.Deadline(); ok {
-		if left := time.Until(deadline) - 30*time.Second; left < timeout {
-			timeout = left
-		}
-	}
+	timeout = timeLeft(t, timeout) // Stop before `go test -timeout` would panic, so the failure names the notebook.
 	if timeout <= 0 {
 		t.Fatalf("no time left for %s: raise go test -timeout (e.g. -timeout 30m)", filepath.Base(path))
 	}
@@ -147,11 +143,7 @@ func runNotebook(t *testing.T, root, path, outPath string, cfg notebookConfig) {
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(root, ".venv", "bin", "python"), args...)
 	cmd.Dir = root
-	cmd.Env = os.Environ()
-	// The XLA backend's installer downloads from GitHub; tests must not depend on it.
-	if _, ok := os.LookupEnv("GOMLX_NO_AUTO_INSTALL"); !ok {
-		cmd.Env = append(cmd.Env, "GOMLX_NO_AUTO_INSTALL=1")
-	}
+	cmd.Env = subprocessEnv()
 	// Own process group, so a kill also stops the kernel and the cell program it is running.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -173,9 +165,10 @@ func runNotebook(t *testing.T, root, path, outPath string, cfg notebookConfig) {
 
 // notebookRoot returns the repository's root, or skips the test (fails it if GOSM_REQUIRE_NOTEBOOKS
 // is 1) when the notebook environment is not set up, or with -short.
-func notebookRoot(t *testing.T) string {
+// alsoRequired makes it a failure too (the browser test passes GOSM_REQUIRE_BROWSER's value).
+func notebookRoot(t *testing.T, alsoRequired bool) string {
 	t.Helper()
-	required := os.Getenv(requireEnv) == "1"
+	required := os.Getenv(requireEnv) == "1" || alsoRequired
 	if testing.Short() && !required {
 		t.Skip("-short: not running notebooks")
 	}
@@ -185,11 +178,31 @@ func notebookRoot(t *testing.T) string {
 	}
 	if err := checkSetup(root); err != nil {
 		if required {
-			t.Fatalf("%s=1 but the notebook environment is not ready: %v; %s", requireEnv, err, setupHint)
+			t.Fatalf("the notebook environment is not ready: %v; %s", err, setupHint)
 		}
 		t.Skipf("notebook environment not ready (%v); %s. Set %s=1 to make this a failure.", err, setupHint, requireEnv)
 	}
 	return root
+}
+
+// timeLeft returns want, or less if go test's -timeout would come first (keeping 30 s to report).
+func timeLeft(t *testing.T, want time.Duration) time.Duration {
+	if deadline, ok := t.Deadline(); ok {
+		if left := time.Until(deadline) - 30*time.Second; left < want {
+			return left
+		}
+	}
+	return want
+}
+
+// subprocessEnv is the environment of the Python helpers: this one, with GoMLX's XLA installer
+// (which downloads from GitHub) off unless asked for.
+func subprocessEnv() []string {
+	env := os.Environ()
+	if _, ok := os.LookupEnv("GOMLX_NO_AUTO_INSTALL"); !ok {
+		env = append(env, "GOMLX_NO_AUTO_INSTALL=1")
+	}
+	return env
 }
 
 // checkSetup reports what setup.sh has not done yet.
@@ -218,7 +231,12 @@ func checkSetup(root string) error {
 // touchInputs stats the files a notebook run depends on (the repository's Go code, go.mod, the
 // notebooks, nbrun.py, data), so that go test's result cache is invalidated when one changes: the
 // notebooks are run by a subprocess, which go test does not watch.
-func touchInputs(root string) {
+func touchInputs(root string) { touchOnce.Do(func() { touchAll(root) }) }
+
+// touchOnce: go test records the files a test binary opens, so one walk serves every test.
+var touchOnce sync.Once
+
+func touchAll(root string) {
 	skip := map[string]bool{".git": true, ".venv": true, "out": true, "node_modules": true, ".ipynb_checkpoints": true}
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
