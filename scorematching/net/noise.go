@@ -93,24 +93,11 @@ func (m NoiseMLP) Init(store *model.Store, seed uint64) error {
 // GetParams copies the network's current weights out of store (the MLP's Params).
 func (m NoiseMLP) GetParams(store *model.Store) (Params, error) { return m.MLP().GetParams(store) }
 
-// NoiseInput returns the network input [x, log sigma], shape [B, D+1], for a batch x [B, D] and
-// its noise levels sigma [B, 1] (a scalar or a [B] vector is broadcast to that column).
-func NoiseInput(x, sigma *graph.Node) *graph.Node {
-	col := sigmaColumn(sigma, x)
-	return graph.Concatenate([]*graph.Node{x, graph.Log(col)}, -1)
-}
-
 // Apply returns s(x, sigma) = f([x, log sigma]) / sigma for a batch x [B, D] and the noise level
-// of every row, sigma [B, 1] (or a scalar for one level for all rows, or [B]). The variables must
-// be in the store (Init, SetParams).
+// of every row, sigma [B, 1] (or a scalar for one level for all rows, or [B]): loss.PackedNoiseScore
+// of the underlying MLP. The variables must be in the store (Init, SetParams).
 func (m NoiseMLP) Apply(store *model.Store, x, sigma *graph.Node) *graph.Node {
-	col := sigmaColumn(sigma, x)
-	return graph.Div(m.MLP().Apply(store, NoiseInput(x, col)), col)
-}
-
-// sigmaColumn returns the noise levels as a [B, 1] column of x's dtype (see loss.SigmaColumn).
-func sigmaColumn(sigma, x *graph.Node) *graph.Node {
-	return loss.SigmaColumn(sigma, x.Shape().Dimensions[0], x.DType())
+	return loss.PackedNoiseScore(func(in *graph.Node) *graph.Node { return m.MLP().Apply(store, in) })(x, sigma)
 }
 
 // NoiseScorer evaluates a trained NoiseMLP on batches of points at a given noise level; it
