@@ -134,17 +134,11 @@ def prepare_notebook(out, model_dir, inject):
     cell = nb.cells[index]
     cell.source = set_parameters(nbrun.text_of(cell.source),
                                  {"Epochs": "3", "FlawedEpochs": "4", "ModelDir": str(model_dir)})
-    for i, c in enumerate(nb.cells):
+    for c in nb.cells:
         if c.cell_type != "code":
             continue
         c.outputs, c.execution_count = [], None  # Start clean: saved outputs must not count as this run's.
-        # A set-up cell that takes the repository to be the notebook's parent folder ("$GONB_DIR/..")
-        # would point at <out> from the copy: give it the repository itself. (A set-up cell that finds
-        # the repository with `go env GOMOD` works from the copy as it is.)
-        text = nbrun.text_of(c.source)
-        if "$GONB_DIR/.." in text:
-            c.source = text.replace("$GONB_DIR/..", str(ROOT))
-            log(f"cell {i} (set-up): $GONB_DIR/.. replaced by {ROOT} in the copy")
+        # (The set-up cell finds the repository with `go env GOMOD`, which works from the copy as it is.)
     if inject:
         bad = nbformat.v4.new_code_cell(INJECTED_ERRORS[inject])
         bad.metadata["tags"] = ["injected-error"]
