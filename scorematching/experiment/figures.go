@@ -203,30 +203,34 @@ func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
 func LossCurves(res train.Result, title string, minimum *float64) (*plot.Plot, error) {
 	var curves []plots.Curve
 	if len(res.History) > 0 {
-		c := plots.Curve{Name: "mean batch loss per epoch"}
-		for _, h := range res.History {
-			c.Epochs = append(c.Epochs, float64(h.Epoch+1))
-			c.Values = append(c.Values, h.Loss)
-		}
-		curves = append(curves, c)
+		curves = append(curves, recordCurve("mean batch loss per epoch", res.History))
 		if minimum != nil {
-			last := float64(res.History[len(res.History)-1].Epoch + 1)
-			curves = append(curves, plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", *minimum),
-				Epochs: []float64{0, last}, Values: []float64{*minimum, *minimum}, Dashed: true})
+			curves = append(curves, minimumCurve(*minimum, float64(res.History[len(res.History)-1].Epoch+1)))
 		}
 	}
 	if len(res.Reports) > 0 {
-		c := plots.Curve{Name: "loss on all data"}
-		for _, rep := range res.Reports {
-			c.Epochs = append(c.Epochs, float64(rep.Epoch+1))
-			c.Values = append(c.Values, rep.Loss)
-		}
-		curves = append(curves, c)
+		curves = append(curves, recordCurve("loss on all data", res.Reports))
 	}
 	if len(curves) == 0 {
 		return nil, fmt.Errorf("no loss history to plot")
 	}
 	return plots.Loss(title, curves...)
+}
+
+// recordCurve returns the losses of records against the number of epochs completed.
+func recordCurve(name string, records []train.Record) plots.Curve {
+	c := plots.Curve{Name: name}
+	for _, r := range records {
+		c.Epochs = append(c.Epochs, float64(r.Epoch+1))
+		c.Values = append(c.Values, r.Loss)
+	}
+	return c
+}
+
+// minimumCurve is the dashed line of the loss's lowest value (the true score's), from epoch 0 to last.
+func minimumCurve(minimum, last float64) plots.Curve {
+	return plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", minimum),
+		Epochs: []float64{0, last}, Values: []float64{minimum, minimum}, Dashed: true}
 }
 
 // TrueScoreLoss is -0.5 E||s(x)||^2 for the ring: the exact loss of the true score, and the

@@ -482,11 +482,7 @@ func RunsLossFigure(title string, minimum *float64, runs ...*Outcome) (*plot.Plo
 		if r == nil || len(r.Result.History) == 0 {
 			return nil, fmt.Errorf("a run has no loss history")
 		}
-		c := plots.Curve{Name: r.Options.Loss}
-		for _, h := range r.Result.History {
-			c.Epochs = append(c.Epochs, float64(h.Epoch+1))
-			c.Values = append(c.Values, h.Loss)
-		}
+		c := recordCurve(r.Options.Loss, r.Result.History)
 		last = math.Max(last, c.Epochs[len(c.Epochs)-1])
 		curves = append(curves, c)
 	}
@@ -494,8 +490,7 @@ func RunsLossFigure(title string, minimum *float64, runs ...*Outcome) (*plot.Plo
 		return nil, fmt.Errorf("no run to plot")
 	}
 	if minimum != nil {
-		curves = append(curves, plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", *minimum),
-			Epochs: []float64{0, last}, Values: []float64{*minimum, *minimum}, Dashed: true})
+		curves = append(curves, minimumCurve(*minimum, last))
 	}
 	return plots.Loss(title, curves...)
 }
