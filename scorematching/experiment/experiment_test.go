@@ -123,9 +123,8 @@ func TestPrintReport(t *testing.T) {
 // WriteDir and reads it back with Load: the weights, history, reports and metrics survive.
 func TestWriteDirLoad(t *testing.T) {
 	b := testutil.Backend(t)
-	o := experiment.BlogOptions()
-	o.Samples, o.FreshSamples, o.Sizes = 256, 500, []int{2, 16, 2}
-	o.Train.Epochs, o.Train.BatchSize, o.Train.ReportEvery, o.Train.LearningRate = 2, 128, 1, 1e-3
+	o := tinyRingOptions(2)
+	o.Train.ReportEvery = 1
 	out, err := experiment.Run(context.Background(), b, o, train.Hooks{})
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 	"github.com/gosm/gosm/scorematching/train"
 )
 
-// samplingRingOptions is a tiny exact-loss run on the ring (a few seconds on any backend).
-func samplingRingOptions(epochs int) experiment.Options {
+// tinyRingOptions is a tiny exact-loss run on the ring (a few seconds on any backend).
+func tinyRingOptions(epochs int) experiment.Options {
 	o := experiment.BlogOptions()
 	o.Samples, o.FreshSamples, o.Sizes = 256, 256, []int{2, 16, 2}
 	o.Train.Epochs, o.Train.BatchSize, o.Train.LearningRate, o.Train.ReportEvery = epochs, 128, 1e-3, 0
@@ -38,26 +38,26 @@ func samplingMixOptions() experiment.Options {
 func TestLoadOrRun(t *testing.T) {
 	b, dir := testutil.Backend(t), filepath.Join(t.TempDir(), "run")
 	ctx := context.Background()
-	first, loaded, err := experiment.LoadOrRun(ctx, b, dir, samplingRingOptions(2), train.Hooks{})
+	first, loaded, err := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(2), train.Hooks{})
 	if err != nil || loaded {
 		t.Fatalf("first call: loaded %v, error %v; want a training run", loaded, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
 		t.Fatalf("the run was not written: %v", err)
 	}
-	again, loaded, err := experiment.LoadOrRun(ctx, b, dir, samplingRingOptions(2), train.Hooks{})
+	again, loaded, err := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(2), train.Hooks{})
 	if err != nil || !loaded {
 		t.Fatalf("second call: loaded %v, error %v; want the saved run", loaded, err)
 	}
 	testutil.Close(t, "reloaded weights", float32s(again.Params.Weights[0]), float32s(first.Params.Weights[0]), testutil.Tol{})
-	third, loaded, err := experiment.LoadOrRun(ctx, b, dir, samplingRingOptions(3), train.Hooks{})
+	third, loaded, err := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(3), train.Hooks{})
 	if err != nil || loaded {
 		t.Fatalf("after a change of epochs: loaded %v, error %v; want a new training run", loaded, err)
 	}
 	if len(third.Result.History) != 3 {
 		t.Errorf("new run has %d epochs, want 3", len(third.Result.History))
 	}
-	if _, loaded, _ := experiment.LoadOrRun(ctx, b, dir, samplingRingOptions(3), train.Hooks{}); !loaded {
+	if _, loaded, _ := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(3), train.Hooks{}); !loaded {
 		t.Error("the new run was not saved in place of the old one")
 	}
 }
@@ -75,7 +75,7 @@ func float32s(v []float32) []float64 {
 // network down its training levels; each refuses the other kind of network.
 func TestOutcomeSamplers(t *testing.T) {
 	b, ctx := testutil.Backend(t), context.Background()
-	plain, err := experiment.Run(ctx, b, samplingRingOptions(2), train.Hooks{})
+	plain, err := experiment.Run(ctx, b, tinyRingOptions(2), train.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

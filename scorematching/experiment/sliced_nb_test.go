@@ -171,10 +171,7 @@ func TestSampleMeanStd(t *testing.T) {
 // mean gradient is close to the exact gradient (both estimate the same J on the same batch).
 func TestRepeatGradient(t *testing.T) {
 	b := testutil.Backend(t)
-	o := experiment.BlogOptions()
-	o.Samples, o.FreshSamples, o.Sizes = 256, 200, []int{2, 16, 2}
-	o.Train.Epochs, o.Train.BatchSize, o.Train.ReportEvery, o.Train.LearningRate = 2, 128, 0, 1e-3
-	out, err := experiment.Run(context.Background(), b, o, train.Hooks{})
+	out, err := experiment.Run(context.Background(), b, tinyRingOptions(2), train.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

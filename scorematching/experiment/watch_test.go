@@ -19,12 +19,11 @@ import (
 // ProgressFigures must give the loss curve and the field, which render to a PNG.
 func TestWatch(t *testing.T) {
 	b := testutil.Backend(t)
-	ring := experiment.BlogOptions()
-	moons := experiment.BlogOptions()
+	ring := tinyRingOptions(3)
+	moons := tinyRingOptions(3)
 	moons.Dataset, moons.Loss = "moons", "ncsn"
 	for _, o := range []experiment.Options{ring, moons} {
-		o.Samples, o.FreshSamples, o.Sizes = 256, 500, []int{2, 16, 2}
-		o.Train.Epochs, o.Train.BatchSize, o.Train.ReportEvery, o.Train.LearningRate = 3, 128, 0, 1e-2
+		o.Train.LearningRate = 1e-2
 		var (
 			history []train.Record
 			watched *experiment.Outcome
