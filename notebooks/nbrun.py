@@ -144,47 +144,51 @@ def _blank_comments(src):
     return "".join(out)
 
 
-def _split_top(src, seps):
-    """Splits src at depth-0 occurrences of any single-char separator in seps."""
-    parts, depth, start, i = [], 0, 0, 0
+def _code_chars(src, start=0):
+    """Yields (index, char, depth) for the characters of src from start that are outside string
+    literals, depth being the bracket nesting ((, [, {) before that character."""
+    depth, i = 0, start
     while i < len(src):
         c = src[i]
         if c in "\"'`":
             i = _skip_string(src, i)
             continue
+        yield i, c, depth
         if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
-        elif depth == 0 and c in seps:
+        i += 1
+
+
+def _split_top(src, seps):
+    """Splits src at depth-0 occurrences of any single-char separator in seps."""
+    parts, start = [], 0
+    for i, c, depth in _code_chars(src):
+        if depth == 0 and c in seps:
             parts.append(src[start:i])
             start = i + 1
-        i += 1
     parts.append(src[start:])
     return parts
 
 
 def _find_assign(spec):
     """Index of the `=` of a var/const spec at depth 0 (not ==, <=, >=, !=, :=), or -1."""
-    depth, i = 0, 0
-    while i < len(spec):
-        c = spec[i]
-        if c in "\"'`":
-            i = _skip_string(spec, i)
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "=" and depth == 0:
+    for i, c, depth in _code_chars(spec):
+        if c == "=" and depth == 0:
             prev = spec[i - 1] if i > 0 else ""
             nxt = spec[i + 1] if i + 1 < len(spec) else ""
             if nxt != "=" and prev not in "=<>!:":
                 return i
-            i += 2 if nxt == "=" else 1
-            continue
-        i += 1
     return -1
+
+
+def _matching_close(src, i):
+    """Index of the bracket that closes the one at src[i], or len(src)."""
+    for j, c, depth in _code_chars(src, i):
+        if c in ")]}" and depth == 1:
+            return j
+    return len(src)
 
 
 def parse_go_params(source):
@@ -197,20 +201,7 @@ def parse_go_params(source):
         while i < len(src) and src[i] in " \t":
             i += 1
         if i < len(src) and src[i] == "(":
-            # Grouped declaration: find the matching parenthesis.
-            depth, j = 0, i
-            while j < len(src):
-                c = src[j]
-                if c in "\"'`":
-                    j = _skip_string(src, j)
-                    continue
-                if c in "([{":
-                    depth += 1
-                elif c in ")]}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
+            j = _matching_close(src, i)  # Grouped declaration.
             specs = _split_top(src[i + 1:j], "\n;")
         else:
             end = src.find("\n", i)
