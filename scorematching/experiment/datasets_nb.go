@@ -408,13 +408,11 @@ func (r DatasetRecipe) Sample(ctx context.Context, b compute.Backend, run *Outco
 	if r.Particles < 2 || r.Steps <= 0 {
 		return nil, fmt.Errorf("sampling %s: need at least 2 particles and 1 step, got %d and %d", r.Dataset, r.Particles, r.Steps)
 	}
-	sigmas := run.Options.LossConfig().Sigmas
-	m := net.NoiseMLP{Sizes: run.Net.Sizes}
 	dim := run.Net.Sizes[len(run.Net.Sizes)-1]
 	switch {
 	case r.Sampler == SamplerAnnealed && noiseConditional:
-		res, err := sample.Annealed(ctx, b, run.Store, m.Apply, sample.AnnealedConfig{N: r.Particles,
-			Sigmas: sigmas, StepsPerLevel: r.Steps, StepSize: r.StepSize, Seed: r.Seed, Box: half, Dim: dim})
+		res, err := run.Annealed(ctx, sample.AnnealedConfig{N: r.Particles, // On the levels the network was trained on.
+			StepsPerLevel: r.Steps, StepSize: r.StepSize, Seed: r.Seed, Box: half, Dim: dim})
 		return res.Samples, err
 	case r.Sampler == SamplerAnnealed:
 		return nil, fmt.Errorf("sampling %s: annealed Langevin needs a noise-conditional network (loss ncsn), this one was trained with %s", r.Dataset, run.Options.Loss)
@@ -423,7 +421,8 @@ func (r DatasetRecipe) Sample(ctx context.Context, b compute.Backend, run *Outco
 	}
 	score := sample.MLPScore(run.Net)
 	if noiseConditional {
-		last := sigmas[len(sigmas)-1]
+		sigmas := run.Options.LossConfig().Sigmas
+		last, m := sigmas[len(sigmas)-1], net.NoiseMLP{Sizes: run.Net.Sizes}
 		score = func(store *model.Store, x *graph.Node) *graph.Node {
 			sigma := graph.BroadcastToDims(graph.ConstAs(x, last), x.Shape().Dimensions[0], 1)
 			return m.Apply(store, x, sigma)
