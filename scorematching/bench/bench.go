@@ -102,8 +102,9 @@ func PeakRSSMB() float64 {
 	return float64(ru.Maxrss) / 1024 // Linux reports KiB.
 }
 
-// Run runs the named workload for steps steps (for dim, once per dimension in dims).
-func Run(b compute.Backend, backendName, workload string, steps int, dims []int) ([]Result, error) {
+// Run runs the named workload for steps steps (for dim, once per dimension in dims, training with
+// the loss called lossName; blog is the exact loss's step by definition, and sample trains nothing).
+func Run(b compute.Backend, backendName, workload string, steps int, dims []int, lossName string) ([]Result, error) {
 	switch workload {
 	case "blog":
 		r, err := Blog(b, backendName, steps)
@@ -111,7 +112,7 @@ func Run(b compute.Backend, backendName, workload string, steps int, dims []int)
 	case "dim":
 		var out []Result
 		for _, d := range dims {
-			r, err := Dim(b, backendName, d, steps)
+			r, err := DimLoss(b, backendName, lossName, d, steps)
 			if err != nil {
 				return out, err
 			}
@@ -132,11 +133,6 @@ func Blog(b compute.Backend, backendName string, steps int) (Result, error) {
 		return Result{}, err
 	}
 	return trainStep(b, backendName, "blog", data, net.BlogSizes, steps, loss.Exact)
-}
-
-// Dim measures the exact loss's training step for data in d dimensions.
-func Dim(b compute.Backend, backendName string, d, steps int) (Result, error) {
-	return DimLoss(b, backendName, "exact", d, steps)
 }
 
 // DimLoss measures the training step of the loss called lossName (with its default options; see

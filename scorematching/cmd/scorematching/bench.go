@@ -39,18 +39,7 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if *label == "" {
 		*label = *config
 	}
-	var results []bench.Result
-	if *workload == "dim" && *lossName != "exact" {
-		for _, d := range dims {
-			r, derr := bench.DimLoss(b, *label, *lossName, d, *steps)
-			if err = derr; err != nil {
-				break
-			}
-			results = append(results, r)
-		}
-	} else {
-		results, err = bench.Run(b, *label, *workload, *steps, dims)
-	}
+	results, err := bench.Run(b, *label, *workload, *steps, dims, *lossName)
 	for _, r := range results {
 		line, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(line))
