@@ -25,6 +25,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/net"
@@ -381,7 +382,7 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	if err := points.Write(&csv, "x,y", samples); err != nil {
 		return nil, err
 	}
-	if err := net.WriteFileAtomic(filepath.Join(dir, DatasetSamplesFile), csv.Bytes()); err != nil {
+	if err := files.WriteAtomic(filepath.Join(dir, DatasetSamplesFile), csv.Bytes()); err != nil {
 		return nil, err
 	}
 
@@ -394,7 +395,7 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	if err != nil {
 		return nil, err
 	}
-	return res, net.WriteFileAtomic(filepath.Join(dir, DatasetResultFile), append(data, '\n'))
+	return res, files.WriteAtomic(filepath.Join(dir, DatasetResultFile), append(data, '\n'))
 }
 
 // Sample draws r.Particles points with r's sampler (Sampler, Steps, StepSize, Seed) from the
@@ -666,7 +667,7 @@ func DatasetGrid(b compute.Backend, outDir string, names []string) ([]byte, erro
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("rendering the grid: %w", err)
 	}
-	return buf.Bytes(), net.WriteFileAtomic(filepath.Join(outDir, DatasetGridFile), buf.Bytes())
+	return buf.Bytes(), files.WriteAtomic(filepath.Join(outDir, DatasetGridFile), buf.Bytes())
 }
 
 // datasetRow draws the three panels of one data set.

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/net"
@@ -158,7 +159,7 @@ func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 			err = os.MkdirAll(o.CheckpointDir, 0o755)
 		}
 		if err == nil {
-			err = net.WriteFileAtomic(filepath.Join(o.CheckpointDir, OptionsFile), append(data, '\n'))
+			err = files.WriteAtomic(filepath.Join(o.CheckpointDir, OptionsFile), append(data, '\n'))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("recording the run's options: %w", err)

@@ -11,11 +11,13 @@ import (
 
 	"encoding/json"
 	"fmt"
-	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/metrics"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/gosm/gosm/scorematching/files"
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/metrics"
 
 	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/plots"
@@ -94,7 +96,7 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	for _, r := range o.Result.History {
 		fmt.Fprintf(&log, "%d,%.6g,%.3f\n", r.Epoch, r.Loss, r.Seconds)
 	}
-	if err := net.WriteFileAtomic(filepath.Join(dir, "log.csv"), log.Bytes()); err != nil {
+	if err := files.WriteAtomic(filepath.Join(dir, "log.csv"), log.Bytes()); err != nil {
 		return Summary{}, err
 	}
 	s := o.Summary()
@@ -116,7 +118,7 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	return s, net.WriteFileAtomic(filepath.Join(dir, "summary.json"), append(data, '\n'))
+	return s, files.WriteAtomic(filepath.Join(dir, "summary.json"), append(data, '\n'))
 }
 
 // Load reads back a run written by WriteDir: the options, the loss history and reports, the

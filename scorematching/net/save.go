@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/gosm/gosm/scorematching/files"
 )
 
 // FileFormat and FileVersion identify a saved model file; Load refuses anything else.
@@ -37,7 +39,7 @@ func Save(dir string, p Params, meta map[string]any) error {
 	if err != nil {
 		return fmt.Errorf("saving model: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, FileName), data)
+	return files.WriteAtomic(filepath.Join(dir, FileName), data)
 }
 
 // Load reads dir/model.json written by Save, checking its format, version and sizes.
@@ -61,28 +63,4 @@ func Load(dir string) (Saved, error) {
 		return Saved{}, fmt.Errorf("loading model %s: %w", path, err)
 	}
 	return s, nil
-}
-
-// WriteFileAtomic writes data to path through a temporary file in the same directory and a rename.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // No-op after a successful rename.
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

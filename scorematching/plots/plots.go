@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -16,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/gosm/gosm/scorematching/files"
 )
 
 // Size is the side of one square panel in the PNGs.
@@ -268,7 +269,7 @@ func WritePNG(path string, plots ...*plot.Plot) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := files.WriteAtomic(path, data); err != nil { // Never a truncated figure, never through a symlink.
 		return fmt.Errorf("writing figure: %w", err)
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/files"
 )
 
 // Checkpoint file identification; LoadCheckpoint refuses anything else.
@@ -112,7 +112,7 @@ func SaveCheckpoint(dir string, cp Checkpoint) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("saving checkpoint: %w", err)
 	}
-	return net.WriteFileAtomic(filepath.Join(dir, CheckpointFile), data)
+	return files.WriteAtomic(filepath.Join(dir, CheckpointFile), data)
 }
 
 // LoadCheckpoint reads dir/checkpoint.json, checking its format and version.
