@@ -10,21 +10,38 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gosm/gosm/scorematching/limits"
 )
 
-// Read parses CSV rows of dim numbers each. A first line that does not parse as numbers is taken
-// as a header and skipped; blank lines are skipped. Errors name the line and the bad value.
+// MaxLineBytes is the longest line Read accepts.
+const MaxLineBytes = 1 << 20
+
+// Read parses CSV rows of dim numbers each. A UTF-8 byte-order mark at the start is skipped. A
+// first line that does not parse as numbers is taken as a header and skipped; blank lines are
+// skipped. Every value must be finite as a float32 (the networks compute in float32). Errors name
+// the line, the column and the bad value; a line longer than MaxLineBytes, or more rows than the
+// memory limit allows (package limits), is an error too.
 func Read(r io.Reader, dim int) ([][]float64, error) {
 	if dim <= 0 {
 		return nil, fmt.Errorf("points dimension must be positive, got %d", dim)
 	}
 	var out [][]float64
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	br := bufio.NewReaderSize(r, 64*1024)
 	line, first := 0, true
-	for sc.Scan() {
+	for {
+		raw, err := readLine(br)
+		if err == io.EOF {
+			break
+		}
 		line++
-		text := strings.TrimSpace(sc.Text())
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if line == 1 {
+			raw = strings.TrimPrefix(raw, "\uFEFF") // A byte-order mark, as spreadsheets write.
+		}
+		text := strings.TrimSpace(raw)
 		if text == "" {
 			continue
 		}
@@ -39,17 +56,52 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		if len(row) != dim {
-			return nil, fmt.Errorf("line %d: want %d columns, got %d (%q)", line, dim, len(row), text)
+			return nil, fmt.Errorf("line %d: want %d columns, got %d (%q): the model takes %d-D points", line, dim, len(row), shorten(text), dim)
+		}
+		if len(out)%4096 == 0 { // Each row costs its slice header and dim float64s.
+			if err := limits.Check(fmt.Sprintf("%d points of dimension %d (line %d)", len(out)+4096, dim, line), limits.Of(len(out)+4096, 24+8*dim)); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, row)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading points: %w", err)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no points: the input has no data rows")
 	}
 	return out, nil
+}
+
+// readLine returns the next line without its line ending, io.EOF at the end of the input, and an
+// error naming the limit for a line longer than MaxLineBytes.
+func readLine(br *bufio.Reader) (string, error) {
+	var b strings.Builder
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if b.Len()+len(chunk) > MaxLineBytes+2 { // +2: the line ending.
+			return "", fmt.Errorf("longer than %d bytes, the limit for one line", MaxLineBytes)
+		}
+		b.Write(chunk)
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && b.Len() > 0:
+			return b.String(), nil
+		case err != nil:
+			if err != io.EOF {
+				err = fmt.Errorf("reading points: %w", err)
+			}
+			return "", err
+		}
+		return strings.TrimRight(b.String(), "\r\n"), nil
+	}
+}
+
+// shorten cuts a long line for an error message.
+func shorten(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
 }
 
 // allNumbers reports whether every field parses as a number (NaN and Inf included).
@@ -67,10 +119,13 @@ func parseRow(fields []string) ([]float64, error) {
 	for i, f := range fields {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil {
-			return nil, fmt.Errorf("column %d: %q is not a number", i+1, f)
+			return nil, fmt.Errorf("column %d: %q is not a number", i+1, shorten(f))
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("column %d: %q is not a finite number", i+1, f)
+		}
+		if math.Abs(v) > math.MaxFloat32 {
+			return nil, fmt.Errorf("column %d: %q is beyond the float32 range (magnitude at most %.4g) in which the networks compute", i+1, strings.TrimSpace(f), math.MaxFloat32)
 		}
 		row[i] = v
 	}

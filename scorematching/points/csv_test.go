@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/points"
 )
 
@@ -22,6 +23,11 @@ func TestReadValid(t *testing.T) {
 		{"3-D", "a,b,c\n1,2,3\n", 3, [][]float64{{1, 2, 3}}},
 		{"1-D", "7\n8\n", 1, [][]float64{{7}, {8}}},
 		{"leading blank lines, no header", "\n\n1,2\n", 2, [][]float64{{1, 2}}},
+		// A spreadsheet's byte-order mark must not turn the first data row into a "header".
+		{"BOM, no header", "\uFEFF1,2\n3,4\n", 2, [][]float64{{1, 2}, {3, 4}}},
+		{"BOM and header", "\uFEFFx,y\n1,2\n", 2, [][]float64{{1, 2}}},
+		{"largest float32", "3.4e38,-3.4e38\n", 2, [][]float64{{3.4e38, -3.4e38}}},
+		{"a line just under the limit", "1," + strings.Repeat("0", points.MaxLineBytes-4) + "2\n", 2, [][]float64{{1, 2}}},
 	}
 	for _, c := range cases {
 		got, err := points.Read(strings.NewReader(c.in), c.dim)
@@ -61,6 +67,9 @@ func TestReadErrors(t *testing.T) {
 		{"only blank lines", "\n\n  \n", 2, []string{"no points"}},
 		{"header only", "x,y\n", 2, []string{"no points"}},
 		{"bad dim", "1,2\n", 0, []string{"dimension must be positive"}},
+		{"beyond float32", "x,y\n1,2\n1e39,0\n", 2, []string{"line 3", "column 1", `"1e39"`, "float32"}},
+		{"beyond float32, negative", "1,-1e308\n", 2, []string{"line 1", "column 2", "float32"}},
+		{"line too long", "x,y\n1,2\n" + strings.Repeat("1", points.MaxLineBytes+10) + ",2\n", 2, []string{"line 3", "longer than 1048576 bytes"}},
 	}
 	for _, c := range cases {
 		got, err := points.Read(strings.NewReader(c.in), c.dim)
@@ -111,5 +120,18 @@ func TestReadHeaderRule(t *testing.T) {
 	}
 	if _, err := points.Read(strings.NewReader("NaN,1\n2,3\n"), 2); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("NaN first row: want an error naming line 1, got %v", err)
+	}
+}
+
+// More rows than the memory limit allows are refused while reading, naming the limit.
+func TestReadMemoryLimit(t *testing.T) {
+	t.Setenv(limits.EnvVar, "64KiB")
+	in := strings.Repeat("1,2\n", 5000)
+	if _, err := points.Read(strings.NewReader(in), 2); err == nil || !strings.Contains(err.Error(), limits.EnvVar) {
+		t.Errorf("5000 rows under a 64 KiB limit: got %v, want an error naming %s", err, limits.EnvVar)
+	}
+	t.Setenv(limits.EnvVar, "64MiB")
+	if pts, err := points.Read(strings.NewReader(in), 2); err != nil || len(pts) != 5000 {
+		t.Errorf("5000 rows under a 64 MiB limit: %d rows, %v", len(pts), err)
 	}
 }
