@@ -56,6 +56,8 @@ func checkGeometric(sigmaMax, sigmaMin float64, n int) error {
 	switch {
 	case n < 1:
 		return fmt.Errorf("number of noise levels must be at least 1, got %d", n)
+	case n > MaxNoiseLevels:
+		return fmt.Errorf("number of noise levels %d is more than %d, the most this program takes", n, MaxNoiseLevels)
 	case validSigma(sigmaMin) != nil || validSigma(sigmaMax) != nil:
 		return fmt.Errorf("noise levels must be positive and finite, got min %v and max %v", sigmaMin, sigmaMax)
 	case sigmaMin > sigmaMax:
@@ -65,6 +67,11 @@ func checkGeometric(sigmaMax, sigmaMin float64, n int) error {
 	}
 	return nil
 }
+
+// MaxNoiseLevels bounds the number of noise levels: the levels are written to options.json and
+// model.json, and annealed Langevin runs its steps at every level, so a mistyped count (1e8) would
+// write gigabytes and never finish. NCSN uses 10 to a few thousand levels.
+const MaxNoiseLevels = 10000
 
 // ParseSigmas reads the command's --sigmas value "min,max,n" (e.g. "0.01,1,10") and returns
 // GeometricSigmas(max, min, n).
@@ -89,6 +96,9 @@ func ParseSigmas(s string) ([]float64, error) {
 func CheckSigmas(sigmas []float64) error {
 	if len(sigmas) == 0 {
 		return fmt.Errorf("no noise levels given")
+	}
+	if len(sigmas) > MaxNoiseLevels {
+		return fmt.Errorf("%d noise levels is more than %d, the most this program takes", len(sigmas), MaxNoiseLevels)
 	}
 	for i, s := range sigmas {
 		if err := validSigma(s); err != nil {

@@ -41,6 +41,7 @@ func TestGeometricSigmas(t *testing.T) {
 		{"0.01,1,0", "at least 1"},
 		{"0.01,1,1", "min = max"},
 		{"0.01,+Inf,3", "positive and finite"},
+		{"0.05,1,100000000", "more than 10000"}, // Wrote a 2.6 GB options.json, then ran out of memory.
 	} {
 		if _, err := loss.ParseSigmas(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ParseSigmas(%q): error %v, want one containing %q", c.in, err, c.want)
