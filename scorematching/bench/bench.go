@@ -24,6 +24,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/sample"
@@ -110,6 +111,11 @@ func Run(b compute.Backend, backendName, workload string, steps int, dims []int,
 		r, err := Blog(b, backendName, steps)
 		return []Result{r}, err
 	case "dim":
+		for _, d := range dims { // Every dimension is checked before the first is timed.
+			if err := checkDim(lossName, d); err != nil {
+				return nil, err
+			}
+		}
 		var out []Result
 		for _, d := range dims {
 			r, err := DimLoss(b, backendName, lossName, d, steps)
@@ -139,20 +145,39 @@ func Blog(b compute.Backend, backendName string, steps int) (Result, error) {
 // loss.ByName) for data in d dimensions: the dim workload for any loss, e.g. "sliced", whose
 // cost, unlike the exact loss's, does not grow with d.
 func DimLoss(b compute.Backend, backendName, lossName string, d, steps int) (Result, error) {
-	if d <= 0 {
-		return Result{}, fmt.Errorf("dimension must be positive, got %d", d)
-	}
-	if loss.NoiseConditional(lossName) {
-		return Result{}, fmt.Errorf("the dim workload takes plain score networks; loss %q is noise-conditional", lossName)
+	if err := checkDim(lossName, d); err != nil {
+		return Result{}, err
 	}
 	lossFn, err := loss.ByName(lossName)
 	if err != nil {
 		return Result{}, err
 	}
 	data := gaussian(DataPoints, d, 0)
-	r, err := trainStep(b, backendName, "dim", data, []int{d, 64, 128, 64, d}, steps, lossFn)
+	r, err := trainStep(b, backendName, "dim", data, dimSizes(d), steps, lossFn)
 	r.Loss = lossName
 	return r, err
+}
+
+// dimSizes are the layer sizes of the dim workload's network for d-dimensional data.
+func dimSizes(d int) []int { return []int{d, 64, 128, 64, d} }
+
+// checkDim refuses, before anything is allocated, a dimension that is not positive or whose data
+// and training step would need more memory than the limit (see package limits), and a loss the
+// dim workload cannot run.
+func checkDim(lossName string, d int) error {
+	if d <= 0 {
+		return fmt.Errorf("dimension must be positive, got %d", d)
+	}
+	if loss.NoiseConditional(lossName) {
+		return fmt.Errorf("the dim workload takes plain score networks; loss %q is noise-conditional", lossName)
+	}
+	if _, err := loss.ByName(lossName); err != nil {
+		return err
+	}
+	if err := limits.Check(fmt.Sprintf("dim workload: %d points of dimension %d", DataPoints, d), limits.Of(DataPoints, 24+12*d)); err != nil {
+		return err
+	}
+	return train.CheckMemory(dimSizes(d), BatchSize, BatchSize, loss.DefaultOptions().ActivationCopies(lossName, d), lossName)
 }
 
 func trainStep(b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int, lossFn loss.Func) (r Result, err error) {

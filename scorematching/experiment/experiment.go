@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/files"
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/net"
@@ -127,7 +128,28 @@ func (o Options) Validate() error {
 	if o.Train.BatchSize > o.Samples {
 		return fmt.Errorf("batch size %d is larger than the data (%d points)", o.Train.BatchSize, o.Samples)
 	}
-	return nil
+	return o.checkMemory(d.Dim())
+}
+
+// checkMemory bounds, before anything is allocated, the memory the run implies (see package
+// limits): its training and fresh points, its network, and its loss on a batch and, when the
+// loss is reported, on all the data at once.
+func (o Options) checkMemory(dim int) error {
+	for _, c := range []struct {
+		what string
+		n    int
+	}{{"training points", o.Samples}, {"fresh points", o.FreshSamples}} {
+		// Each point is kept as a float64 row (with its slice header) and a float32 copy.
+		if err := limits.Check(fmt.Sprintf("%d %s of dimension %d", c.n, c.what, dim), limits.Of(c.n, 24+12*dim)); err != nil {
+			return err
+		}
+	}
+	evalRows := o.Train.BatchSize
+	if o.Train.ReportEvery > 0 {
+		evalRows = o.Samples
+	}
+	lc := o.LossConfig()
+	return train.CheckMemory(o.NetSizes(), o.Train.BatchSize, evalRows, lc.ActivationCopies(o.Loss, dim), lc.Describe(o.Loss))
 }
 
 // Outcome is a finished (or interrupted) run.

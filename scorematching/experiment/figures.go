@@ -94,8 +94,17 @@ func FieldFigure(title string, r toy.Ring, field plots.Field, samples [][]float6
 }
 
 // Figures returns the outcome's figures by file name: the data with the true score (where known),
-// the learned score, both side by side, and the loss curve.
+// the learned score, both side by side, and the loss curve. Data in other than two dimensions
+// have the loss curve only (a score field is drawn in the plane).
 func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
+	lossFig, err := o.lossCurves(o.Result)
+	if err != nil {
+		return nil, err
+	}
+	figs := map[string][]*plot.Plot{"loss.png": {lossFig}}
+	if len(o.Data) == 0 || len(o.Data[0]) != 2 {
+		return figs, nil
+	}
 	truth, learned, err := o.ScoreFields()
 	if err != nil {
 		return nil, err
@@ -112,7 +121,6 @@ func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 	if o.Fisher != nil {
 		learnedTitle = fmt.Sprintf("Learned score (relative Fisher %.4f)", o.Fisher.Relative)
 	}
-	figs := map[string][]*plot.Plot{}
 	learnedFig, err := quiver("Samples and the learned score", learned, shown)
 	if err != nil {
 		return nil, err
@@ -135,11 +143,6 @@ func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 		learnedFig2, _ := quiver(learnedTitle, learned, nil)
 		figs["comparison.png"] = []*plot.Plot{dataFig, learnedFig2}
 	}
-	lossFig, err := o.lossCurves(o.Result)
-	if err != nil {
-		return nil, err
-	}
-	figs["loss.png"] = []*plot.Plot{lossFig}
 	return figs, nil
 }
 

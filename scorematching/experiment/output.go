@@ -3,6 +3,8 @@ package experiment
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +33,7 @@ type Summary struct {
 	Steps            int            `json:"steps"`
 	Seconds          float64        `json:"seconds"`
 	MsPerStep        float64        `json:"ms_per_step"`
-	FinalLoss        float64        `json:"final_loss"`                // Last full-data report, or last epoch's mean batch loss.
+	FinalLoss        *float64       `json:"final_loss,omitempty"`      // Last full-data report, or last epoch's mean batch loss; absent when there is neither.
 	FisherAbsolute   *float64       `json:"fisher_absolute,omitempty"` // E[0.5||s_model - s_true||^2] on fresh points, where the true score is known.
 	FisherRelative   *float64       `json:"fisher_relative,omitempty"` // Divided by E[0.5||s_true||^2].
 	TrueScoreLoss    *float64       `json:"true_score_loss,omitempty"` // -0.5 E||s_true||^2, the exact loss's minimum (the ring).
@@ -58,9 +60,9 @@ func (o *Outcome) Summary() Summary {
 		s.MsPerStep = 1000 * s.Seconds / float64(s.Steps)
 	}
 	if n := len(o.Result.Reports); n > 0 {
-		s.FinalLoss = o.Result.Reports[n-1].Loss
+		s.FinalLoss = &o.Result.Reports[n-1].Loss
 	} else if n := len(o.Result.History); n > 0 {
-		s.FinalLoss = o.Result.History[n-1].Loss
+		s.FinalLoss = &o.Result.History[n-1].Loss
 	}
 	if o.Fisher != nil {
 		s.FisherAbsolute, s.FisherRelative = &o.Fisher.Absolute, &o.Fisher.Relative
@@ -74,11 +76,15 @@ func (o *Outcome) Summary() Summary {
 }
 
 // WriteDir writes into dir: model.json (the trained network), log.csv (epoch,loss,seconds: the
-// mean mini-batch loss of every epoch), the figures as PNG files, and summary.json.
+// mean mini-batch loss of every epoch), the figures as PNG files, and summary.json. The
+// directory then holds this run only: the files of an earlier run there that this one does not
+// write (a figure it does not draw; the options and checkpoint of a run that did not checkpoint
+// into dir) are removed first, so that a resume or a reader never mixes two runs.
 func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("output directory: %w", err)
 	}
+
 	meta := map[string]any{"dataset": o.Options.Dataset, "data_params": o.Options.DataParams,
 		"loss": o.Options.Loss, "noise_conditional": loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
 	if o.Options.IsRing() {
@@ -96,11 +102,11 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	for _, r := range o.Result.History {
 		fmt.Fprintf(&log, "%d,%.6g,%.3f\n", r.Epoch, r.Loss, r.Seconds)
 	}
-	if err := files.WriteAtomic(filepath.Join(dir, "log.csv"), log.Bytes()); err != nil {
+	if err := files.WriteAtomic(filepath.Join(dir, LogFile), log.Bytes()); err != nil {
 		return Summary{}, err
 	}
 	s := o.Summary()
-	s.ModelFile, s.LogFile = net.FileName, "log.csv"
+	s.ModelFile, s.LogFile = net.FileName, LogFile
 	if len(o.Result.History) > 0 {
 		figures, err := o.Figures()
 		if err != nil {
@@ -114,18 +120,41 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 		}
 		sort.Strings(s.FigureFilesSaved)
 	}
+	if err := o.removeOtherRunFiles(dir, s.FigureFilesSaved); err != nil {
+		return Summary{}, err
+	}
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return Summary{}, err
 	}
-	return s, files.WriteAtomic(filepath.Join(dir, "summary.json"), append(data, '\n'))
+	return s, files.WriteAtomic(filepath.Join(dir, SummaryFile), append(data, '\n'))
+}
+
+// removeOtherRunFiles removes from dir the run files that WriteDir does not write for o, which
+// drew the figures drawn.
+func (o *Outcome) removeOtherRunFiles(dir string, drawnFigures []string) error {
+	stale := []string{}
+	if filepath.Clean(o.Options.CheckpointDir) != filepath.Clean(dir) || o.Options.CheckpointDir == "" {
+		stale = append(stale, OptionsFile, train.CheckpointFile)
+	}
+	for _, name := range FigureFiles {
+		if !slices.Contains(drawnFigures, name) {
+			stale = append(stale, name)
+		}
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("removing an earlier run's %s from %s: %w", name, dir, err)
+		}
+	}
+	return nil
 }
 
 // Load reads back a run written by WriteDir: the options, the loss history and reports, the
 // metrics and the trained weights, so that a later notebook cell (a new process) or a re-opened
 // notebook can draw and evaluate the model without training it again.
 func Load(b compute.Backend, dir string) (*Outcome, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	data, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
 		return nil, fmt.Errorf("loading run: %w", err)
 	}
@@ -137,7 +166,7 @@ func Load(b compute.Backend, dir string) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	history, err := readLog(filepath.Join(dir, "log.csv"))
+	history, err := readLog(filepath.Join(dir, LogFile))
 	if err != nil {
 		return nil, err
 	}

@@ -157,6 +157,20 @@ func (o Options) Describe(name string) string {
 	return name
 }
 
+// ActivationCopies is how many values per row each activation of the network carries while the
+// loss name is computed on dim-dimensional data: dim + 1 for the exact losses (the scores and
+// their dim forward tangents), Projections + 1 for the sliced ones, 2 for the others (scores at
+// the clean and the noisy points). It sizes the memory check of a training run.
+func (o Options) ActivationCopies(name string, dim int) int {
+	switch name {
+	case "exact", "blog-flawed":
+		return dim + 1
+	case "sliced", "sliced-vr":
+		return o.WithDefaults().Projections + 1
+	}
+	return 2
+}
+
 // NoiseConditional reports whether the loss called name trains a noise-conditional network
 // s(x, sigma) (a net.NoiseMLP, sizes D+1, ..., D) rather than a plain score network s(x).
 func NoiseConditional(name string) bool { return name == "ncsn" }

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 )
 
@@ -105,7 +106,10 @@ func (cfg AnnealedConfig) validate() error {
 	if !(cfg.StepSize > 0) || math.IsInf(cfg.StepSize, 0) {
 		return fmt.Errorf("annealed langevin: step size must be positive and finite, got %v", cfg.StepSize)
 	}
-	return cfg.start().validate("annealed langevin")
+	if err := cfg.start().validate("annealed langevin"); err != nil {
+		return err
+	}
+	return cfg.start().checkMemory("annealed langevin", limits.Of(len(cfg.Sigmas), cfg.StepsPerLevel), fmt.Sprintf("%d levels x %d steps", len(cfg.Sigmas), cfg.StepsPerLevel))
 }
 
 func (cfg AnnealedConfig) start() start {

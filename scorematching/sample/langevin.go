@@ -53,6 +53,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/autodiff"
+	"github.com/gosm/gosm/scorematching/limits"
 )
 
 // LangevinStep returns one Langevin update of the batch x ([N, D]) with step size eps, given the
@@ -179,7 +180,10 @@ func (cfg Config) validate() error {
 	if cfg.Decay != 0 && (!(cfg.Decay > 0) || cfg.Decay > 1) {
 		return fmt.Errorf("langevin: step decay must be in (0, 1] (or 0 for none), got %v", cfg.Decay)
 	}
-	return cfg.start().validate("langevin")
+	if err := cfg.start().validate("langevin"); err != nil {
+		return err
+	}
+	return cfg.start().checkMemory("langevin", limits.Of(cfg.Steps), fmt.Sprintf("%d steps", cfg.Steps))
 }
 
 func (cfg Config) start() start {
@@ -242,6 +246,35 @@ func (s start) validate(who string) error {
 	}
 	if s.chunk < 0 {
 		return fmt.Errorf("%s: Chunk must be 0 (default %d) or positive, got %d", who, DefaultChunk, s.chunk)
+	}
+	return nil
+}
+
+// checkMemory bounds, before anything is allocated, what a run of steps steps keeps on the host
+// (see package limits): the particles (float64 rows and a float32 copy), the per-step schedule
+// (step size, noise level and their float32 copies) and the recorded trajectories; stepsText
+// says how many steps in the error.
+func (s start) checkMemory(who string, steps limits.Size, stepsText string) error {
+	n, dim := s.n, s.dim
+	if s.init != nil {
+		n, dim = len(s.init), len(s.init[0])
+	}
+	what := fmt.Sprintf("%s with %d particles of dimension %d", who, n, dim)
+	if err := limits.Check(what, limits.Of(n, 24+12*dim)); err != nil {
+		return err
+	}
+	if err := limits.Check(fmt.Sprintf("%s: the schedule of %s", who, stepsText), steps.Times(8+8+4+4)); err != nil {
+		return err
+	}
+	if s.keepEvery > 0 {
+		kept := s.trajPoints
+		if kept == 0 {
+			kept = n
+		}
+		total, _ := steps.Bytes()
+		frames := total/int64(s.keepEvery) + 1
+		return limits.Check(fmt.Sprintf("%s: trajectories of %d particles over %s, one position every %d", who, kept, stepsText, s.keepEvery),
+			limits.Of(kept, 24+8*dim).Times(int(frames)).Plus(limits.Of(int(frames), 8)))
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	noiseNet := saved.Meta[net.MetaKind] == net.KindNoiseMLP || saved.Meta["noise_conditional"] == true
+	noiseNet := isNoiseModel(saved)
 	if *sampler == "" {
 		*sampler = map[bool]string{false: "langevin", true: "annealed"}[noiseNet]
 	}

@@ -5,18 +5,24 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
+	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/points"
+	"github.com/gosm/gosm/scorematching/train"
 )
 
 func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "--model DIR --points FILE", stderr)
+	fs := newFlags("score", "--model DIR --points FILE [--sigma S]", stderr)
 	modelDir := fs.String("model", "", "model directory written by train or reproduce (required)")
 	pointsFile := fs.String("points", "", "CSV file of points, one per line, optional header; - for stdin (required)")
+	sigma := fs.Float64("sigma", 0, "noise-conditional models: the noise level at which to evaluate s(x, sigma) (default: the smallest level it was trained on)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,7 +33,21 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	dim := saved.Sizes[0]
+	noiseNet := isNoiseModel(saved)
+	if noiseNet {
+		if !isSet(fs, "sigma") {
+			sigmas, err := metaSigmas(saved.Meta)
+			if err != nil {
+				return err
+			}
+			*sigma = sigmas[len(sigmas)-1]
+		} else if !(*sigma > 0) || math.IsInf(*sigma, 0) {
+			return fmt.Errorf("--sigma must be positive and finite, got %v", *sigma)
+		}
+	} else if isSet(fs, "sigma") {
+		return fmt.Errorf("--sigma is for noise-conditional models (trained with --loss ncsn); %s holds a plain score network s(x)", *modelDir)
+	}
+	dim := saved.Sizes[len(saved.Sizes)-1] // The data's dimension: the score's.
 	in, err := openInput(*pointsFile)
 	if err != nil {
 		return err
@@ -37,17 +57,35 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("points file %s: %w", *pointsFile, err)
 	}
+	if err := limits.Check(fmt.Sprintf("scoring %d points with layers %v", len(pts), saved.Sizes), train.StepMemory(saved.Sizes, len(pts), 1)); err != nil {
+		return err
+	}
 	b, err := backend.New()
 	if err != nil {
 		return err
 	}
-	scorer, _, err := net.LoadScorer(b, *modelDir)
-	if err != nil {
+	store := model.NewStore()
+	if err := net.SetParams(store, saved.Params); err != nil {
 		return err
 	}
-	scores, err := scorer.Scores(pts)
-	if err != nil {
-		return err
+	var scores [][]float64
+	if noiseNet {
+		scorer, err := net.NewNoiseScorer(b, store, net.NoiseMLP{Sizes: saved.Sizes})
+		if err != nil {
+			return err
+		}
+		scores, err = scorer.Scores(pts, *sigma)
+		if err != nil {
+			return err
+		}
+	} else {
+		scorer, err := net.NewScorer(b, store, net.MLP{Sizes: saved.Sizes})
+		if err != nil {
+			return err
+		}
+		if scores, err = scorer.Scores(pts); err != nil {
+			return err
+		}
 	}
 	// Written to a buffer first so that a failure never leaves partial output.
 	var buf bytes.Buffer
@@ -56,6 +94,12 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	_, err = stdout.Write(buf.Bytes())
 	return err
+}
+
+// isNoiseModel reports whether a saved model is noise-conditional, s(x, sigma): its kind says so
+// (files written before the kind was recorded say noise_conditional).
+func isNoiseModel(saved net.Saved) bool {
+	return saved.Meta[net.MetaKind] == net.KindNoiseMLP || saved.Meta["noise_conditional"] == true
 }
 
 func openInput(path string) (io.ReadCloser, error) {

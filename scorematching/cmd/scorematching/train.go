@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -24,6 +27,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out := fs.String("out", "", "output directory (required): figures, log.csv, model.json, summary.json")
 	fs.IntVar(&o.Train.Epochs, "epochs", o.Train.Epochs, "epochs (the blog's 1000 by default)")
 	seed := fs.Uint64("seed", 0, "seed of the data, the initial weights and the batch order")
+	overwrite := fs.Bool("overwrite", false, overwriteHelp)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,7 +36,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	o.DataSeed, o.InitSeed, o.Train.Seed = *seed, *seed, *seed
 	o.Train.CheckpointEvery = 100
-	return trainAndWrite(ctx, o, *out, stdout, stderr)
+	return trainAndWrite(ctx, o, *out, *overwrite, stdout, stderr)
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +62,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Train.CheckpointEvery, "checkpoint-every", o.Train.CheckpointEvery, "write checkpoint.json every N epochs (and at the end)")
 	sizes := fs.String("sizes", "2,64,128,64,2", "MLP layer sizes, input first")
 	seed := fs.Uint64("seed", 0, "seed of the data, the initial weights and the batch order")
+	overwrite := fs.Bool("overwrite", false, overwriteHelp)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -65,7 +70,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if extra := setFlagsExcept(fs, "resume", "epochs", "out"); len(extra) > 0 {
 			return fmt.Errorf("--resume continues a run with the options it was started with: --%s cannot be changed (only --epochs)", extra[0])
 		}
-		if *out != "" && *out != *resume {
+		if *out != "" && !samePath(*out, *resume) {
 			return fmt.Errorf("--resume writes into the run's own directory %q, not --out %q", *resume, *out)
 		}
 		epochs := 0
@@ -97,6 +102,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		o.Ring = ring.(toy.Ring)
 	}
+	if err := checkLossFlags(fs, o.Loss); err != nil {
+		return err
+	}
 	dist, err := loss.ParseProjection(*projDist)
 	if err != nil {
 		return fmt.Errorf("--projection-dist: %w", err)
@@ -112,14 +120,60 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--sizes: %w", err)
 	}
 	o.DataSeed, o.InitSeed, o.Train.Seed = *seed, *seed, *seed
-	return trainAndWrite(ctx, o, *out, stdout, stderr)
+	return trainAndWrite(ctx, o, *out, *overwrite, stdout, stderr)
 }
 
-// trainAndWrite runs o and writes its outputs into dir. An interrupted run (Ctrl-C) still writes
-// what it has, so no finished epoch is lost.
-func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout, stderr io.Writer) error {
+const overwriteHelp = "replace the run already in --out (its files are removed first; other files there are never touched)"
+
+// lossFlags are the flags that configure one family of losses, and the losses they configure.
+var lossFlags = []struct {
+	flags  []string
+	losses []string
+}{
+	{[]string{"projections", "projection-dist"}, []string{"sliced", "sliced-vr"}},
+	{[]string{"sigma"}, []string{"denoising"}},
+	{[]string{"sigmas"}, []string{"ncsn"}},
+}
+
+// checkLossFlags refuses a loss option given for a loss that does not use it, rather than
+// silently ignoring it.
+func checkLossFlags(fs *flag.FlagSet, lossName string) error {
+	for _, lf := range lossFlags {
+		if slices.Contains(lf.losses, lossName) {
+			continue
+		}
+		for _, f := range lf.flags {
+			if isSet(fs, f) {
+				return fmt.Errorf("--%s is for the loss %s; loss %s does not use it", f, strings.Join(lf.losses, " and "), lossName)
+			}
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name the same directory ("r/c1/" and "r/c1" do).
+func samePath(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ia, ib)
+}
+
+// trainAndWrite runs o and writes its outputs into dir, which must be new or empty, or hold a
+// previous run that overwrite allows to replace (see experiment.PrepareRunDir). An interrupted
+// run (Ctrl-C) still writes what it has, so no finished epoch is lost.
+func trainAndWrite(ctx context.Context, o experiment.Options, dir string, overwrite bool, stdout, stderr io.Writer) error {
 	if err := o.Validate(); err != nil {
 		return err
+	}
+	removed, err := experiment.PrepareRunDir(dir, overwrite)
+	if err != nil {
+		return err
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(stderr, "--overwrite: removed the previous run's %s from %s\n", strings.Join(removed, ", "), dir)
 	}
 	if err := checkWritableDir(dir); err != nil {
 		return err
@@ -142,6 +196,17 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, stdout
 
 // resumeAndWrite continues the run in dir (see experiment.Resume) and writes its outputs there.
 func resumeAndWrite(ctx context.Context, dir string, epochs int, stdout, stderr io.Writer) error {
+	if _, err := os.Stat(filepath.Join(dir, experiment.OptionsFile)); err != nil {
+		return fmt.Errorf("--resume %s: not a run directory (no %s)", dir, experiment.OptionsFile)
+	}
+	if err := checkWritableDir(dir); err != nil { // Before training, not after.
+		return err
+	}
+	if removed, err := experiment.RemoveLeftovers(dir); err != nil {
+		return err
+	} else if len(removed) > 0 {
+		fmt.Fprintf(stderr, "removed %s, left in %s by a run that was killed while writing\n", strings.Join(removed, ", "), dir)
+	}
 	b, err := backend.New()
 	if err != nil {
 		return err
@@ -175,10 +240,13 @@ func writeOutcome(outcome *experiment.Outcome, runErr error, dir string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "Trained %d steps in %.1f s (%.1f ms/step).\n", s.Steps, s.Seconds, s.MsPerStep)
-	if s.TrueScoreLoss != nil {
-		fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", s.FinalLoss, *s.TrueScoreLoss)
-	} else {
-		fmt.Fprintf(stdout, "Final loss %.3f.\n", s.FinalLoss)
+	switch {
+	case s.FinalLoss == nil:
+		fmt.Fprintln(stdout, "No epoch completed and no loss reported: the initial model was kept.")
+	case s.TrueScoreLoss != nil:
+		fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", *s.FinalLoss, *s.TrueScoreLoss)
+	default:
+		fmt.Fprintf(stdout, "Final loss %.3f.\n", *s.FinalLoss)
 	}
 	if s.FisherRelative != nil {
 		fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", outcome.Options.FreshSamples, *s.FisherAbsolute, *s.FisherRelative)
