@@ -13,6 +13,11 @@
 //
 // Setting GOMLX_BACKEND overrides the choice, e.g. GOMLX_BACKEND=go for the pure Go backend. The
 // XLA plugin is never downloaded at run time unless GOSM_XLA_AUTO_INSTALL=1 is set.
+//
+// A plain "go" (or "go:") never gets the upstream default: it runs as Default, and any other
+// Go configuration that sets neither parallelism nor ops_sequential (e.g. "go:dependency_order")
+// gets ",parallelism=-1" appended (see Resolve). Set parallelism explicitly (e.g.
+// "go:parallelism=4") to run a bounded pool anyway. Describe's text shows the parallelism that runs.
 package backend
 
 import (
@@ -44,11 +49,11 @@ const PluginPathEnvVar = "PJRT_PLUGIN_LIBRARY_PATH"
 // cpuPluginFile is the file name of the PJRT CPU plugin the XLA backend loads for "xla:cpu".
 const cpuPluginFile = "pjrt_c_api_cpu_plugin.so"
 
-// Config returns the backend configuration that New uses: GOMLX_BACKEND when set; else XLACPU when
-// a CPU plugin is in PJRT_PLUGIN_LIBRARY_PATH; else Default.
+// Config returns the backend configuration that New uses: GOMLX_BACKEND when set (as Resolve
+// maps it); else XLACPU when a CPU plugin is in PJRT_PLUGIN_LIBRARY_PATH; else Default.
 func Config() string {
 	if c := strings.TrimSpace(os.Getenv(EnvVar)); c != "" {
-		return c
+		return Resolve(c)
 	}
 	if CPUPluginPath() != "" {
 		return XLACPU
@@ -75,9 +80,46 @@ func New() (compute.Backend, error) {
 	return NewWithConfig(Config())
 }
 
+// Resolve returns the configuration that runs for config: config itself, except for the pure Go
+// backend, whose upstream default worker pool (2 x GOMAXPROCS workers) can deadlock. "go" and
+// "go:" become Default; a Go configuration that sets neither parallelism nor ops_sequential (the
+// last of ops_sequential and ops_parallel wins, as in the Go backend) gets ",parallelism=-1"
+// appended. An explicit parallelism=N or ops_sequential is kept as given.
+func Resolve(config string) string {
+	name, opts, _ := strings.Cut(config, ":")
+	if name != goBackend {
+		return config
+	}
+	opts = strings.TrimRight(opts, ",")
+	if strings.Trim(opts, ",") == "" {
+		return Default
+	}
+	parallelism, sequential := false, false
+	for _, part := range strings.Split(opts, ",") { // The Go backend's own parsing: no spaces.
+		key, _, _ := strings.Cut(part, "=")
+		switch key {
+		case "parallelism":
+			parallelism = true
+		case "ops_sequential":
+			sequential = true
+		case "ops_parallel":
+			sequential = false
+		}
+	}
+	if parallelism || sequential {
+		return config
+	}
+	return name + ":" + opts + ",parallelism=-1"
+}
+
+// goBackend is the name of GoMLX's pure Go backend.
+const goBackend = "go"
+
 // NewWithConfig returns the backend for config ("go", "go:parallelism=-1", "xla:cpu", ...),
-// with an error naming config when it is unknown or cannot start.
+// with an error naming config when it is unknown or cannot start. The configuration that runs is
+// Resolve(config): a plain "go" runs as Default.
 func NewWithConfig(config string) (b compute.Backend, err error) {
+	config = Resolve(config)
 	name, _, _ := strings.Cut(config, ":")
 	known := compute.List()
 	if !contains(known, name) {

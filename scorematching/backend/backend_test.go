@@ -39,8 +39,86 @@ func TestConfigFindsXLAPlugin(t *testing.T) {
 		t.Errorf("CPUPluginPath() = %q", got)
 	}
 	t.Setenv(backend.EnvVar, "go")
-	if got := backend.Config(); got != "go" {
-		t.Errorf("Config() with %s=go = %q, want go", backend.EnvVar, got)
+	if got := backend.Config(); got != backend.Default {
+		t.Errorf("Config() with %s=go = %q, want %q (a plain go runs as the default)", backend.EnvVar, got, backend.Default)
+	}
+}
+
+// TestResolve: a plain "go" and any Go configuration that leaves the upstream worker pool in place
+// (it deadlocks on 2 cores, see shared/FACTS.md) run with parallelism=-1; an explicit parallelism or
+// ops_sequential is kept, and other backends are left alone.
+func TestResolve(t *testing.T) {
+	cases := map[string]string{
+		"go":                                 backend.Default,
+		"go:":                                backend.Default,
+		"go:,":                               backend.Default,
+		"go:parallelism=-1":                  "go:parallelism=-1",
+		"go:parallelism=4":                   "go:parallelism=4",
+		"go:parallelism=0":                   "go:parallelism=0",
+		"go:ops_sequential":                  "go:ops_sequential",
+		"go:dependency_order,ops_sequential": "go:dependency_order,ops_sequential",
+		"go:dependency_order":                "go:dependency_order,parallelism=-1",
+		"go:ops_parallel":                    "go:ops_parallel,parallelism=-1",
+		"go:creation_order,":                 "go:creation_order,parallelism=-1",
+		"go:ops_sequential,ops_parallel":     "go:ops_sequential,ops_parallel,parallelism=-1", // The last one wins.
+		"go:ops_parallel,parallelism=2":      "go:ops_parallel,parallelism=2",
+		"xla:cpu":                            "xla:cpu",
+		"xla":                                "xla",
+		"nope:x":                             "nope:x",
+		"":                                   "",
+	}
+	for in, want := range cases {
+		if got := backend.Resolve(in); got != want {
+			t.Errorf("Resolve(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestConfigResolvesGo: GOMLX_BACKEND=go (the example the docs give) and other Go configurations
+// without a parallelism are mapped by Config, so bench labels and logs show what runs.
+func TestConfigResolvesGo(t *testing.T) {
+	for env, want := range map[string]string{
+		"go":                  backend.Default,
+		" go: ":               backend.Default,
+		"go:dependency_order": "go:dependency_order,parallelism=-1",
+		"go:parallelism=3":    "go:parallelism=3",
+		"go:ops_sequential":   "go:ops_sequential",
+	} {
+		t.Setenv(backend.EnvVar, env)
+		if got := backend.Config(); got != want {
+			t.Errorf("Config() with %s=%q = %q, want %q", backend.EnvVar, env, got, want)
+		}
+	}
+}
+
+// TestNewWithConfigPlainGo: NewWithConfig("go") builds the deadlock-free configuration, and
+// Describe shows the parallelism that runs.
+func TestNewWithConfigPlainGo(t *testing.T) {
+	for _, config := range []string{"go", "go:"} {
+		b, err := backend.NewWithConfig(config)
+		if err != nil {
+			t.Fatalf("NewWithConfig(%q): %v", config, err)
+		}
+		if !strings.Contains(b.Description(), "parallelism=-1") {
+			t.Errorf("NewWithConfig(%q): %q, want parallelism=-1", config, b.Description())
+		}
+		if d := backend.Describe(b); !strings.Contains(d, "parallelism=-1") {
+			t.Errorf("Describe after NewWithConfig(%q) = %q, want the parallelism that runs", config, d)
+		}
+	}
+	b, err := backend.NewWithConfig("go:dependency_order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.Description(), "parallelism=-1") {
+		t.Errorf("NewWithConfig(go:dependency_order): %q, want parallelism=-1", b.Description())
+	}
+	b, err = backend.NewWithConfig("go:parallelism=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := backend.Describe(b); !strings.Contains(d, "parallelism=3") {
+		t.Errorf("Describe of an explicit parallelism = %q, want it kept", d)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/gosm/gosm/scorematching/bench"
 )
 
-func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "--workload blog|dim|sample [--steps N] [--backend CONFIG] [--dims 2,8,32,128,512]", stderr)
 	workload := fs.String("workload", "blog", "workload: blog, dim or sample (see package bench)")
 	steps := fs.Int("steps", 50, "timed steps, after one compile step and a short warm-up")
@@ -40,6 +40,7 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		*label = *config
 	}
 	results, err := bench.Run(b, *label, *workload, *steps, dims, *lossName)
+	stopped(ctx)
 	for _, r := range results {
 		line, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(line))

@@ -19,12 +19,12 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args and refuses stray positional arguments. Help (-h) returns errUsage after the
-// usage is printed, as do bad flags.
+// parse parses args and refuses stray positional arguments. Help (-h, -help, --help) returns
+// errHelp after the usage is printed; bad flags and stray arguments return errUsage after it.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return errUsage
+			return errHelp
 		}
 		return errUsage
 	}
@@ -36,13 +36,16 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// required returns an error naming the first flag in names that was not set.
+// required checks that every flag in names was set. For the first one that was not, it prints a
+// line naming it and the usage, and returns an error that wraps errUsage (exit status 2).
 func required(fs *flag.FlagSet, names ...string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, n := range names {
 		if !set[n] {
-			return fmt.Errorf("missing required flag --%s", n)
+			fmt.Fprintf(fs.Output(), "scorematching %s: missing required flag --%s\n", fs.Name(), n)
+			fs.Usage()
+			return fmt.Errorf("missing required flag --%s: %w", n, errUsage)
 		}
 	}
 	return nil

@@ -13,6 +13,11 @@
 //
 // Run "scorematching help" or "scorematching COMMAND -h" for every option. The backend is GoMLX's
 // pure Go backend unless GOMLX_BACKEND says otherwise (see package backend).
+//
+// Exit status: 0 on success and for help, 1 on failure, 2 on a usage error. The first Ctrl-C (or
+// SIGTERM) stops a computation after its current step, and the command writes what it has; a
+// second one ends the process at once (status 130, or 143 for SIGTERM), and so does a step that
+// has not returned 10 s after the first (GOSM_STOP_GRACE, a Go duration, changes the delay).
 package main
 
 import (
@@ -21,11 +26,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // command is one sub-command: its one-line summary and its entry point.
@@ -44,24 +47,39 @@ var commands = map[string]command{
 	"datasets":  {"list the toy data sets and their parameters", runDatasets},
 }
 
-// errUsage marks errors for which the usage was already printed.
+// errUsage marks errors for which the usage was already printed: run exits 2.
 var errUsage = errors.New("usage")
 
+// errHelp marks a request for help (-h, --help) whose usage was already printed: run exits 0.
+var errHelp = errors.New("help requested")
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := notifySignals(context.Background(), os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run executes the command line args and returns the process exit status: 0 on success, 1 on
-// failure, 2 on a usage error.
+// run executes the command line args and returns the process exit status: 0 on success and for
+// help (help, -h, --help, -help, "help COMMAND", "COMMAND -h"), 1 on failure, 2 on a usage error
+// (no command, an unknown one, bad flags, stray arguments, a missing required flag), always with
+// the usage printed on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
+		return 2
+	}
+	if isHelp(args[0]) {
+		if args[0] != "help" || len(args) == 1 {
+			usage(stderr)
+			return 0
+		}
+		if len(args) > 2 {
+			fmt.Fprintf(stderr, "scorematching help: unexpected argument(s): %s\n\n", strings.Join(args[2:], " "))
+			usage(stderr)
 			return 2
 		}
-		return 0
+		args = []string{args[1], "-h"} // help COMMAND: the options of COMMAND.
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -70,13 +88,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := cmd.run(ctx, args[1:], stdout, stderr); err != nil {
-		if errors.Is(err, errUsage) {
+		switch {
+		case errors.Is(err, errHelp):
+			return 0
+		case errors.Is(err, errUsage):
 			return 2
 		}
 		fmt.Fprintf(stderr, "scorematching %s: %v\n", args[0], err)
 		return 1
 	}
 	return 0
+}
+
+// isHelp reports whether arg asks for help at the top level.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 func usage(w io.Writer) {
@@ -91,7 +121,9 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'scorematching COMMAND -h' for the options of a command.")
-	fmt.Fprintln(w, "Environment: GOMLX_BACKEND picks the backend (default \"go:parallelism=-1\"; e.g. \"xla:cpu\").")
+	fmt.Fprintln(w, "Environment: GOMLX_BACKEND picks the backend (default \"go:parallelism=-1\", which a plain \"go\" also")
+	fmt.Fprintln(w, "means; e.g. \"xla:cpu\"). Ctrl-C stops after the current step and writes what the command has;")
+	fmt.Fprintf(w, "a second Ctrl-C quits at once, and so does a step that has not returned %v later (%s).\n", defaultStopGrace, StopGraceEnvVar)
 }
 
 // splitInts parses a comma-separated list of integers such as "2,64,128,64,2".

@@ -89,6 +89,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
+	stopped(ctx)
 	if *plotFile != "" {
 		if dim != 2 {
 			return fmt.Errorf("--plot draws 2-D points; this model's points have %d dimensions", dim)

@@ -191,6 +191,7 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, overwr
 		o.Samples, data, o.NetSizes(), o.LossConfig().Describe(o.Loss), o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
 	o.CheckpointDir = dir
 	outcome, runErr := experiment.Run(ctx, b, o, cliHooks(stdout, stderr))
+	stopped(ctx)
 	return writeOutcome(outcome, runErr, dir, stdout, stderr)
 }
 
@@ -213,6 +214,7 @@ func resumeAndWrite(ctx context.Context, dir string, epochs int, stdout, stderr 
 	}
 	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
 	outcome, runErr := experiment.Resume(ctx, b, dir, epochs, cliHooks(stdout, stderr))
+	stopped(ctx)
 	if outcome != nil {
 		fmt.Fprintf(stdout, "Resumed %s: %d epochs in all.\n", dir, outcome.Options.Train.Epochs)
 	}
