@@ -15,6 +15,8 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/limits"
 )
 
 // BlogSizes are the blog's layer sizes: 2 inputs, hidden layers of 64, 128 and 64 units, 2 outputs.
@@ -35,7 +37,10 @@ func NewMLP(sizes []int) (MLP, error) {
 	return m, m.Validate()
 }
 
-// Validate returns an error naming the bad size, or nil.
+// Validate returns an error naming the bad size, or nil. Besides positive sizes, every layer's
+// number of weights (in x out, computed without overflow) and the parameters' total bytes must fit
+// under the memory limit (see package limits): sizes whose product wraps around, or a network too
+// large for this machine, are errors naming the sizes.
 func (m MLP) Validate() error {
 	if len(m.Sizes) < 2 {
 		return fmt.Errorf("MLP needs at least an input and an output size, got %v", m.Sizes)
@@ -45,7 +50,44 @@ func (m MLP) Validate() error {
 			return fmt.Errorf("MLP layer sizes must be positive, got %d at position %d of %v", s, i, m.Sizes)
 		}
 	}
-	return nil
+	for i := range m.NumLayers() {
+		in, out := m.Sizes[i], m.Sizes[i+1]
+		if _, ok := limits.Of(in, out, 4).Bytes(); !ok {
+			return fmt.Errorf("MLP with sizes %v: layer %d would have %d x %d weights, too many to count in bytes", m.Sizes, i, in, out)
+		}
+	}
+	return limits.Check(fmt.Sprintf("the parameters of an MLP with sizes %v", m.Sizes), m.ParamBytes())
+}
+
+// ParamBytes is the size of the MLP's weights and biases as float32 (computed without overflow).
+func (m MLP) ParamBytes() limits.Size {
+	total := limits.Of(0)
+	for i := range m.NumLayers() {
+		in, out := m.Sizes[i], m.Sizes[i+1]
+		total = total.Plus(limits.Of(in, out, 4)).Plus(limits.Of(out, 4))
+	}
+	return total
+}
+
+// CheckMemory returns an error unless training the MLP fits under the memory limit (see package
+// limits): its weights and biases as float32, four times (the parameters, their gradients and
+// Adam's two moments). The error names what (e.g. the flag that gave the sizes, "--sizes
+// 2,100000,2") and the sizes. Call it before allocating a network; Init and InitParams do.
+func (m MLP) CheckMemory(what string) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	desc := fmt.Sprintf("training an MLP with sizes %v (weights, gradients and Adam's two moments)", m.Sizes)
+	if what != "" {
+		desc = what + ": " + desc
+	}
+	return limits.Check(desc, m.TrainingBytes())
+}
+
+// TrainingBytes is the memory the MLP's parameters take while it trains: ParamBytes four times
+// over (the parameters, their gradients and Adam's two moments).
+func (m MLP) TrainingBytes() limits.Size {
+	return m.ParamBytes().Times(4)
 }
 
 // CheckScoreDim returns an error unless the MLP maps R^dim to R^dim, as a score network must.
@@ -97,9 +139,10 @@ type Params struct {
 
 // InitParams draws the blog's initial weights: LeCun-normal kernels (a normal truncated at two
 // standard deviations, scaled so that the variance is 1/fan_in, as jax.nn.initializers.lecun_normal)
-// and zero biases. The same seed gives the same weights.
+// and zero biases. The same seed gives the same weights. Sizes whose training would not fit in
+// memory (see CheckMemory) are refused before anything is allocated.
 func (m MLP) InitParams(seed uint64) (Params, error) {
-	if err := m.Validate(); err != nil {
+	if err := m.CheckMemory(""); err != nil {
 		return Params{}, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x1ec0_17))
@@ -138,6 +181,7 @@ func (p Params) Validate() error {
 	}
 	for i := range m.NumLayers() {
 		in, out := p.Sizes[i], p.Sizes[i+1]
+		// m.Validate has checked that in*out does not overflow.
 		if len(p.Weights[i]) != in*out {
 			return fmt.Errorf("layer %d weights: want %d x %d = %d values, got %d", i, in, out, in*out, len(p.Weights[i]))
 		}
@@ -164,7 +208,8 @@ func firstNonFinite(values []float32) (int, float32, bool) {
 	return 0, 0, false
 }
 
-// Init puts freshly initialised weights (see InitParams) into store.
+// Init puts freshly initialised weights (see InitParams) into store, after checking that training
+// them fits in memory (see CheckMemory).
 func (m MLP) Init(store *model.Store, seed uint64) error {
 	p, err := m.InitParams(seed)
 	if err != nil {

@@ -2,7 +2,9 @@ package net_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,8 +15,12 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/net"
 )
+
+// wraps is a layer size whose product with 4 is 2^64 (2^32 on 32-bit machines): 0 in int arithmetic.
+const wraps = 1 << (bits.UintSize - 2)
 
 func TestNewMLPValidate(t *testing.T) {
 	for _, c := range []struct {
@@ -145,6 +151,10 @@ func TestParamsValidate(t *testing.T) {
 		{"NaN weight", func(p *net.Params) { p.Weights[1][3] = float32(math.NaN()) }, "layer 1 weight 3 is NaN"},
 		{"Inf weight", func(p *net.Params) { p.Weights[0][0] = float32(math.Inf(-1)) }, "layer 0 weight 0 is -Inf"},
 		{"bad sizes", func(p *net.Params) { p.Sizes = []int{2, 0, 2} }, "position 1"},
+		// in*out wraps around to 0 in int arithmetic: empty weights would match.
+		{"sizes whose product wraps", func(p *net.Params) {
+			p.Sizes, p.Weights, p.Biases = []int{wraps, 4}, [][]float32{{}}, [][]float32{make([]float32, 4)}
+		}, fmt.Sprintf("MLP with sizes [%d 4]: layer 0 would have %d x 4 weights", wraps, wraps)},
 	}
 	for _, c := range cases {
 		p := good()
@@ -436,5 +446,165 @@ func TestValidateRejectsNonFiniteBias(t *testing.T) {
 	p.Biases[1][1] = float32(math.NaN())
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "layer 1 bias 1 is NaN") {
 		t.Errorf("Validate with a NaN bias: got %v, want an error naming layer 1 bias 1", err)
+	}
+}
+
+// TestMLPMemory: MLP.Validate refuses sizes whose weights overflow or whose parameters do not fit
+// under the memory limit; CheckMemory (four copies of the parameters: weights, gradients, Adam's
+// two moments) refuses networks too large to train, naming what and the sizes; Init and
+// InitParams refuse them before allocating.
+func TestMLPMemory(t *testing.T) {
+	t.Setenv(limits.EnvVar, "1MiB")
+	for _, c := range []struct {
+		name     string
+		sizes    []int
+		validate string // Substring of Validate's error; "" for none.
+		memory   string // Substring of CheckMemory's error; "" for none.
+	}{
+		// 16,898 parameters: 66 KiB, 264 KiB to train.
+		{"blog", net.BlogSizes, "", ""},
+		// 200,002 parameters: 781 KiB, 3.1 MiB to train.
+		{"fits, but not to train", []int{2, 40000, 2}, "", "training an MLP with sizes [2 40000 2] (weights, gradients and Adam's two moments) needs 3.1 MiB"},
+		// 500,002 parameters: 1.9 MiB.
+		{"over the limit", []int{2, 100000, 2}, "the parameters of an MLP with sizes [2 100000 2] needs 1.9 MiB", "[2 100000 2]"},
+		{"wrapping product", []int{wraps, 4, wraps}, "layer 0 would have", "layer 0"},
+		{"overflowing total", []int{2, math.MaxInt / 16, 2}, "more than", "more than"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := net.MLP{Sizes: c.sizes}
+			check := func(what string, err error, want string) {
+				t.Helper()
+				switch {
+				case want == "" && err != nil:
+					t.Errorf("%s: %v", what, err)
+				case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+					t.Errorf("%s: error %v, want one containing %q", what, err, want)
+				case want != "" && !strings.Contains(err.Error(), limits.EnvVar) && !strings.Contains(err.Error(), "would have"):
+					t.Errorf("%s: error %q does not say where the limit comes from", what, err)
+				}
+			}
+			check("Validate", m.Validate(), c.validate)
+			_, err := net.NewMLP(c.sizes)
+			check("NewMLP", err, c.validate)
+			err = m.CheckMemory("--sizes 2,40000,2")
+			check("CheckMemory", err, c.memory)
+			if c.validate == "" && c.memory != "" && err != nil && !strings.HasPrefix(err.Error(), "--sizes 2,40000,2: ") {
+				t.Errorf("CheckMemory: error %q does not start with what it was given", err)
+			}
+			_, err = m.InitParams(0)
+			check("InitParams", err, c.memory)
+			store := model.NewStore()
+			check("Init", m.Init(store, 0), c.memory)
+			if c.memory != "" && store.GetVariable(net.WeightsPath(0)) != nil {
+				t.Error("Init created variables for a network too large to train")
+			}
+		})
+	}
+}
+
+// TestLoadChecksKind: a model must be a score network of its kind: "mlp" maps R^D to R^D,
+// "noise-mlp" takes D+1 inputs for D outputs; a file without a kind (written before kinds were
+// recorded) must be one of the two, the second flagged noise_conditional. Save refuses what Load
+// would refuse.
+func TestLoadChecksKind(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		sizes []int
+		meta  map[string]any
+		want  string // Substring of the error; "" for none.
+	}{
+		{"mlp", []int{2, 4, 2}, map[string]any{net.MetaKind: net.KindMLP}, ""},
+		{"noise-mlp", []int{3, 4, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP}, ""},
+		{"old plain file", []int{2, 4, 2}, nil, ""},
+		{"old noise-conditional file", []int{3, 4, 2}, map[string]any{"noise_conditional": true}, ""},
+		{"mlp with output != input", []int{3, 4, 2}, map[string]any{net.MetaKind: net.KindMLP}, `kind "mlp" maps R^D to R^D, but its sizes [3 4 2]`},
+		{"noise-mlp with input == output", []int{2, 4, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP}, `kind "noise-mlp" takes D+1 inputs (x and log sigma) for D outputs, but its sizes [2 4 2]`},
+		{"noise-mlp with two extra inputs", []int{4, 4, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP}, "sizes [4 4 2]"},
+		{"old file, input != output", []int{3, 4, 2}, nil, "sizes [3 4 2] is not a score network"},
+		{"old file, noise_conditional false", []int{3, 4, 2}, map[string]any{"noise_conditional": false}, "sizes [3 4 2] is not a score network"},
+		{"unknown kind", []int{2, 4, 2}, map[string]any{net.MetaKind: "resnet"}, "model kind resnet is not one this program knows"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := net.MLP{Sizes: c.sizes}.InitParams(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := json.Marshal(net.Saved{Format: net.FileFormat, Version: net.FileVersion, Meta: c.meta, Params: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, net.FileName), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, loadErr := net.Load(dir)
+			_, parseErr := net.Parse(data)
+			saveErr := net.Save(t.TempDir(), p, c.meta)
+			for what, err := range map[string]error{"Load": loadErr, "Parse": parseErr, "Save": saveErr} {
+				switch {
+				case c.want == "" && err != nil:
+					t.Errorf("%s: %v", what, err)
+				case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+					t.Errorf("%s: error %v, want one containing %q", what, err, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadRefusesFiles: Load reads regular files no larger than the limit allows, so that a
+// model.json linked to /dev/zero or a huge file is an error, not an out-of-memory crash; a model
+// whose sizes wrap around is refused.
+func TestLoadRefusesFiles(t *testing.T) {
+	p, err := net.MLP{Sizes: net.BlogSizes}.InitParams(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := json.Marshal(net.Saved{Format: net.FileFormat, Version: net.FileVersion, Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sizes [wraps, 4, wraps] with empty weights, which in*out = 0 let through.
+	wrapped := []byte(fmt.Sprintf(`{"format":%q,"version":%d,"Sizes":[%d,4,%d],"Weights":[[],[]],"Biases":[[0,0,0,0],[]]}`,
+		net.FileFormat, net.FileVersion, wraps, wraps))
+	for _, c := range []struct {
+		name  string
+		limit string
+		setup func(path string) error
+		want  []string
+	}{
+		{"link to /dev/zero", "", func(path string) error { return os.Symlink("/dev/zero", path) }, []string{"loading model", "not a regular file"}},
+		{"directory", "", func(path string) error { return os.Mkdir(path, 0o755) }, []string{"not a regular file"}},
+		// The blog network's file is about 300 KB, over a quarter of a 256 KiB limit.
+		{"larger than the limit", "256KiB", func(path string) error { return os.WriteFile(path, good, 0o644) },
+			[]string{net.FileName, "larger than", limits.EnvVar}},
+		{"wrapping sizes", "", func(path string) error { return os.WriteFile(path, wrapped, 0o644) },
+			[]string{"layer 0 would have", fmt.Sprint(wraps)}},
+		{"good", "", func(path string) error { return os.WriteFile(path, good, 0o644) }, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.limit != "" {
+				t.Setenv(limits.EnvVar, c.limit)
+			}
+			dir := t.TempDir()
+			if err := c.setup(filepath.Join(dir, net.FileName)); err != nil {
+				t.Skipf("cannot set up: %v", err)
+			}
+			_, err := net.Load(dir)
+			if c.want == nil {
+				if err != nil {
+					t.Errorf("good model: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want one containing %q", c.want)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -4,17 +4,8 @@ import (
 	"fmt"
 
 	"github.com/gosm/gosm/scorematching/limits"
+	"github.com/gosm/gosm/scorematching/net"
 )
-
-// ParamMemory is the memory the parameters of an MLP with these layer sizes take while it trains:
-// the float32 weights and biases four times over (values, gradients and Adam's two moments).
-func ParamMemory(sizes []int) limits.Size {
-	params := limits.Of(0)
-	for i := 0; i+1 < len(sizes); i++ {
-		params = params.Plus(limits.Of(sizes[i], sizes[i+1])).Plus(limits.Of(sizes[i+1]))
-	}
-	return params.Times(4 * 4)
-}
 
 // StepMemory estimates the memory of one evaluation of a loss (with its gradient) on rows points
 // by an MLP with these layer sizes, when every activation carries copies values per row (D + 1
@@ -35,10 +26,11 @@ func StepMemory(sizes []int, rows, copies int) limits.Size {
 // than the limit (see package limits); lossName describes the loss in the error. It is meant to
 // run before anything is allocated.
 func CheckMemory(sizes []int, batch, evalRows, copies int, lossName string) error {
-	if err := limits.Check(fmt.Sprintf("an MLP with layer sizes %v", sizes), ParamMemory(sizes)); err != nil {
+	m := net.MLP{Sizes: sizes}
+	if err := m.CheckMemory(""); err != nil {
 		return err
 	}
 	rows := max(batch, evalRows)
 	return limits.Check(fmt.Sprintf("the loss %s on %d points through layers %v (%d values per activation)", lossName, rows, sizes, copies),
-		ParamMemory(sizes).Plus(StepMemory(sizes, rows, copies)))
+		m.TrainingBytes().Plus(StepMemory(sizes, rows, copies)))
 }

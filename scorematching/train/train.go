@@ -115,7 +115,17 @@ type Trainer struct {
 	CheckpointDir string
 	// Resume, if set, continues the run it was saved from: the store's variables are restored and
 	// training goes on at the next epoch, giving the same losses and weights as an uninterrupted run.
+	// The checkpoint is checked first (see Checkpoint.Validate): its identity must be Identity, its
+	// configuration Config (but for the number of epochs and the checkpoint interval), its step
+	// count that of its epochs on this data, and its variables exactly those of Net and Adam
+	// (see CheckpointVariables).
 	Resume *Checkpoint
+	// Identity is what identifies the run a checkpoint belongs to: the data set and its
+	// parameters, the loss and its options, the network's sizes, the seeds, a fingerprint of the
+	// training data (see DataFingerprint). Package experiment fills it. It is saved in every
+	// checkpoint, and Run refuses to resume from a checkpoint whose identity differs, naming every
+	// key that differs (a key on one side only counts).
+	Identity map[string]string
 }
 
 // ErrDiverged is wrapped by the error Run returns when the loss stops being finite.
@@ -146,7 +156,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	defer recoverError(&err)
 	first := 0 // First epoch to run.
 	if cp := t.Resume; cp != nil {
-		if err := t.checkResume(cp); err != nil {
+		if err := t.checkResume(cp, n); err != nil {
 			return res, err
 		}
 		if err := restoreVariables(t.Store, cp.Variables); err != nil {
@@ -220,8 +230,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 				if rerr := restoreVariables(t.Store, good); rerr != nil {
 					return res, rerr
 				}
-				return res, fmt.Errorf("%w: the loss is %v at epoch %d, batch %d (step %d); the model of the end of epoch %d is kept. "+
-					"The learning rate (%g) may be too large for this loss", ErrDiverged, l, epoch, b, res.Steps, epoch-1, t.Config.LearningRate)
+				return res, t.divergence(l, epoch, b, res.Steps, first)
 			}
 			res.Steps++
 			sum += l
@@ -263,6 +272,26 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	}
 	res.Elapsed = elapsed()
 	return res, nil
+}
+
+// divergence is the error for a non-finite loss l at batch b of epoch (step steps) of a run that
+// started (or resumed) at epoch first, after the last finite model was put back in the store.
+func (t *Trainer) divergence(l float64, epoch, b, steps, first int) error {
+	if steps == 0 {
+		// No update has been made: the learning rate cannot be the cause.
+		return fmt.Errorf("%w: the loss is %v on the initial weights, before any update (epoch %d, batch %d), so the learning rate (%g) "+
+			"is not the cause: check the loss's options (e.g. a noise level --sigma so small that the loss overflows) and the data. "+
+			"The initial model is kept", ErrDiverged, l, epoch, b, t.Config.LearningRate)
+	}
+	kept := "the initial model is kept"
+	if epoch > 0 {
+		kept = fmt.Sprintf("the model of the end of epoch %d is kept", epoch-1)
+		if epoch == first {
+			kept += " (the checkpoint's)"
+		}
+	}
+	return fmt.Errorf("%w: the loss is %v at epoch %d, batch %d (step %d); %s. "+
+		"The learning rate (%g) may be too large for this loss", ErrDiverged, l, epoch, b, steps, kept, t.Config.LearningRate)
 }
 
 // Step is one compiled optimiser step: the loss on a batch, its gradients with respect to the
@@ -359,13 +388,21 @@ func LossModel(m net.MLP, store *model.Store, noiseConditional bool) loss.Model 
 
 // checkpoint saves the state after epochs complete epochs, whose variables are vars.
 func (t *Trainer) checkpoint(res Result, epochs int, vars []SavedVariable) error {
-	return SaveCheckpoint(t.CheckpointDir, Checkpoint{Epochs: epochs, Steps: res.Steps, Config: t.Config,
+	return SaveCheckpoint(t.CheckpointDir, Checkpoint{Identity: t.Identity, Epochs: epochs, Steps: res.Steps, Config: t.Config,
 		History: res.History, Reports: res.Reports, Variables: vars})
 }
 
-// checkResume refuses a checkpoint that another configuration wrote: resuming it would not give
-// the run it claims to continue.
-func (t *Trainer) checkResume(cp *Checkpoint) error {
+// checkResume refuses, before anything is allocated, a checkpoint that is not valid (see
+// Checkpoint.Validate), or that another run or configuration wrote, or whose step count or
+// variables do not fit this trainer's n data points and network: resuming it would not give the
+// run it claims to continue.
+func (t *Trainer) checkResume(cp *Checkpoint, n int) error {
+	if err := cp.Validate(); err != nil {
+		return fmt.Errorf("cannot resume: the checkpoint is not valid: %w", err)
+	}
+	if diff := identityDiff(cp.Identity, t.Identity); diff != "" {
+		return fmt.Errorf("cannot resume: the checkpoint belongs to another run: %s", diff)
+	}
 	want, got := t.Config, cp.Config
 	want.Epochs, got.Epochs = 0, 0 // A resumed run may be asked to go on for more epochs.
 	want.CheckpointEvery, got.CheckpointEvery = 0, 0
@@ -374,6 +411,13 @@ func (t *Trainer) checkResume(cp *Checkpoint) error {
 	}
 	if cp.Epochs > t.Config.Epochs {
 		return fmt.Errorf("cannot resume: the checkpoint has %d epochs completed, more than the %d asked for", cp.Epochs, t.Config.Epochs)
+	}
+	if perEpoch := (n + t.Config.BatchSize - 1) / t.Config.BatchSize; cp.Steps != cp.Epochs*perEpoch {
+		return fmt.Errorf("cannot resume: the checkpoint has %d steps in %d epochs, but this run's %d points in batches of %d take %d steps an epoch",
+			cp.Steps, cp.Epochs, n, t.Config.BatchSize, perEpoch)
+	}
+	if err := checkVariableSet(cp.Variables, CheckpointVariables(t.Net)); err != nil {
+		return fmt.Errorf("cannot resume: the checkpoint does not hold the variables of this run's network (sizes %v) and optimiser: %w", t.Net.Sizes, err)
 	}
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/experiment"
@@ -343,5 +345,60 @@ func TestToTensor(t *testing.T) {
 	}
 	if _, err := train.ToTensor([][]float64{{}}); err == nil {
 		t.Error("points with no coordinates: no error")
+	}
+}
+
+// TestDivergenceMessages: a loss that is not finite on the initial weights, before any update, is
+// not the learning rate's fault, and the error says so and points to the loss's options and the
+// data; a run that diverges later in its first epoch keeps the initial model and says so (not
+// "the model of the end of epoch -1"). Either way the store holds the initial weights.
+func TestDivergenceMessages(t *testing.T) {
+	nanFromTheStart := func(m loss.Model, x *graph.Node) *graph.Node {
+		return graph.Log(graph.Neg(graph.Abs(graph.OnePlus(loss.Exact(m, x))))) // log of a negative number.
+	}
+	for _, c := range []struct {
+		name   string
+		lossFn loss.Func
+		lr     float64
+		want   []string
+		unwant []string
+	}{
+		{"NaN from the start", nanFromTheStart, 1e-3,
+			[]string{"NaN on the initial weights, before any update", "epoch 0, batch 0", "learning rate (0.001) is not the cause", "loss's options", "data", "initial model is kept"},
+			[]string{"may be too large", "epoch -1"}},
+		// z / sigma overflows float32 when squared.
+		{"denoising with sigma 1e-30", loss.Denoising(1e-30), 1e-3,
+			[]string{"on the initial weights, before any update", "is not the cause", "--sigma"},
+			[]string{"may be too large", "epoch -1"}},
+		// Adam moves every weight by about the learning rate at its first step: the second
+		// step's loss overflows.
+		{"huge learning rate", loss.Exact, 1e20,
+			[]string{"at epoch 0, batch 1 (step 1)", "the initial model is kept", "learning rate (1e+20) may be too large"},
+			[]string{"epoch -1", "before any update"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := smallConfig()
+			cfg.LearningRate = c.lr
+			tr, data := smallTrainer(t, cfg, train.Hooks{})
+			tr.Loss = c.lossFn
+			before, _ := tr.Net.GetParams(tr.Store)
+			_, err := tr.Run(context.Background(), data)
+			if !errors.Is(err, train.ErrDiverged) {
+				t.Fatalf("got %v, want ErrDiverged", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			for _, w := range c.unwant {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error %q contains %q", err, w)
+				}
+			}
+			if after, _ := tr.Net.GetParams(tr.Store); !reflect.DeepEqual(after, before) {
+				t.Error("the store does not hold the initial weights after the divergence")
+			}
+		})
 	}
 }
