@@ -152,6 +152,35 @@ func (o Options) checkMemory(dim int) error {
 	return train.CheckMemory(o.NetSizes(), o.Train.BatchSize, evalRows, lc.ActivationCopies(o.Loss, dim), lc.Describe(o.Loss))
 }
 
+// identity is what a checkpoint records of the run it belongs to (see train.Trainer.Identity):
+// the data set and its parameters, the number of points, the loss and its options, the network's
+// sizes, the seeds, and a fingerprint of the training data, so that a checkpoint is never resumed
+// under another run's options.
+func (o Options) identity(data [][]float64) map[string]string {
+	text := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+	name, params := o.Dataset, o.DataParams
+	if o.IsRing() {
+		name, params = "ring", map[string]float64{"radius": o.Ring.Radius, "std": o.Ring.Std}
+	}
+	return map[string]string{
+		"dataset":          name,
+		"data_params":      text(params),
+		"samples":          fmt.Sprint(o.Samples),
+		"data_seed":        fmt.Sprint(o.DataSeed),
+		"init_seed":        fmt.Sprint(o.InitSeed),
+		"loss":             o.Loss,
+		"loss_options":     text(o.LossConfig()),
+		"sizes":            text(o.NetSizes()),
+		"data_fingerprint": train.DataFingerprint(data),
+	}
+}
+
 // Outcome is a finished (or interrupted) run.
 type Outcome struct {
 	Options Options
@@ -194,7 +223,7 @@ func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 // in all (0: the number planned when it started). The result is the same, loss by loss and weight
 // by weight, as that of the run had it not stopped (on the same backend).
 func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int, hooks train.Hooks) (*Outcome, error) {
-	data, err := os.ReadFile(filepath.Join(dir, OptionsFile))
+	data, err := files.Read(filepath.Join(dir, OptionsFile))
 	if err != nil {
 		return nil, fmt.Errorf("resuming: %s is not a run directory: %w", dir, err)
 	}
@@ -235,7 +264,7 @@ func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 		return nil, err
 	}
 	tr := &train.Trainer{Backend: backend, Store: store, Net: mlp, Loss: lossFn, Config: o.Train, Hooks: hooks,
-		CheckpointDir: o.CheckpointDir, Resume: cp, NoiseConditional: loss.NoiseConditional(o.Loss)}
+		CheckpointDir: o.CheckpointDir, Resume: cp, NoiseConditional: loss.NoiseConditional(o.Loss), Identity: o.identity(data)}
 	res, runErr := tr.Run(ctx, data)
 	out := &Outcome{Options: o, Backend: backend.Name(), Data: data, Result: res, Net: mlp, Store: store, backend: backend}
 	// An interrupted or diverged run still returns what it has (the last finite weights).

@@ -86,7 +86,7 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	}
 
 	meta := map[string]any{"dataset": o.Options.Dataset, "data_params": o.Options.DataParams,
-		"loss": o.Options.Loss, "noise_conditional": loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
+		"loss": o.Options.Loss, net.MetaNoiseConditional: loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
 	if o.Options.IsRing() {
 		meta["dataset"], meta["radius"], meta["std"] = "ring", o.Options.Ring.Radius, o.Options.Ring.Std
 	}

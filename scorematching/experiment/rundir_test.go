@@ -126,7 +126,9 @@ func TestValidateBoundsMemory(t *testing.T) {
 		{"many samples", func(o *experiment.Options) { o.Samples = 100_000_000 }, "100000000 training points"},
 		{"many fresh samples", func(o *experiment.Options) { o.FreshSamples = 100_000_000 }, "100000000 fresh points"},
 		{"many projections", func(o *experiment.Options) { o.Loss, o.LossOptions.Projections = "sliced", 10_000_000 }, "10000000"},
-		{"full-data reports", func(o *experiment.Options) { o.Samples, o.Train.ReportEvery, o.Sizes = 2_000_000, 1, []int{2, 512, 512, 2} }, "2000000 points"},
+		{"full-data reports", func(o *experiment.Options) {
+			o.Samples, o.Train.ReportEvery, o.Sizes = 2_000_000, 1, []int{2, 512, 512, 2}
+		}, "2000000 points"},
 	} {
 		o := tinyRingOptions(1)
 		c.change(&o)

@@ -9,7 +9,8 @@
 #      builds cells), with the notebooks required (executed headless through the GoNB kernel, and
 #      notebook 01 in JupyterLab in headless Chromium where /usr/bin/chromium exists), then
 #      the library's tests again with a plain build (as a bare `go run` builds the command);
-#   4b. the fuzz targets, briefly (crashers found are kept under testdata/fuzz as regression inputs);
+#   4b. the fuzz targets, briefly (crashers found are kept under testdata/fuzz as regression inputs;
+#       the model.json and checkpoint.json readers under a memory cap);
 #   5. the library's tests and the notebooks again on the XLA CPU backend, with the blog-budget
 #      acceptance test of the command (GOSM_BLOG_BUDGET=1: two 20,000-step trainings and a sampling,
 #      about 2 min there; it skips, saying so, elsewhere). GOSM_SKIP_XLA=1 skips this step, loudly,
@@ -44,10 +45,18 @@ export GOSM_REQUIRE_NOTEBOOKS=1 GOMLX_NO_AUTO_INSTALL=1
 # The real-browser test needs Chromium (.ci/run installs Debian's); elsewhere it skips, saying why.
 [[ -x /usr/bin/chromium || -n "${GOSM_CHROMIUM:-}" ]] && export GOSM_REQUIRE_BROWSER=1
 
-step "fuzzing (briefly) the points reader and the command line"
+step "fuzzing (briefly) the points reader, the command line, and the model and checkpoint readers"
 go test -run '^$' -fuzz FuzzRead -fuzztime 10s ./scorematching/points
 go test -run '^$' -fuzz FuzzSplitInts -fuzztime 5s ./scorematching/cmd/scorematching
 go test -run '^$' -fuzz FuzzFlags -fuzztime 10s ./scorematching/cmd/scorematching
+# The file readers under a memory cap: the project's own limit (package limits) at 256 MiB, and the
+# process's address space at 4 GB, so that a reader that allocates what a file claims fails here.
+(
+  ulimit -v 4000000
+  export GOSM_MEMORY_LIMIT=256MiB
+  go test -run '^$' -fuzz FuzzParseModel -fuzztime 10s ./scorematching/net
+  go test -run '^$' -fuzz FuzzParseCheckpoint -fuzztime 10s ./scorematching/train
+)
 
 step "go test ./... on the pure Go backend, GOEXPERIMENT=simd build"
 simd=""; [[ "$(go env GOARCH)" == amd64 ]] && simd=simd

@@ -99,7 +99,7 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 // isNoiseModel reports whether a saved model is noise-conditional, s(x, sigma): its kind says so
 // (files written before the kind was recorded say noise_conditional).
 func isNoiseModel(saved net.Saved) bool {
-	return saved.Meta[net.MetaKind] == net.KindNoiseMLP || saved.Meta["noise_conditional"] == true
+	return saved.Meta[net.MetaKind] == net.KindNoiseMLP || saved.Meta[net.MetaNoiseConditional] == true
 }
 
 func openInput(path string) (io.ReadCloser, error) {

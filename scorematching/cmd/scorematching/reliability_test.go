@@ -1,0 +1,273 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gosm/gosm/scorematching/limits"
+)
+
+// tiny is a training run of a second or two: the issue's T.
+var tiny = []string{"--epochs", "1", "--samples", "200", "--batch", "100", "--sizes", "2,8,2"}
+
+func trainArgs(extra ...string) []string { return append(append([]string{"train"}, tiny...), extra...) }
+
+func mustRun(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	code, stdout, stderr := runCmd(t, args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d\n%s", args, code, stderr)
+	}
+	return stdout, stderr
+}
+
+// TestRunDirectories: a run writes only into a new or empty --out; a second run into the same
+// directory is refused (nothing of the first is touched) unless --overwrite, which removes the
+// first run's files and says so; a directory holding anything a run does not write is refused
+// either way, and that thing is kept.
+func TestRunDirectories(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	mustRun(t, trainArgs("--checkpoint-every", "1", "--out", dir)...)
+	model, _ := os.ReadFile(filepath.Join(dir, "model.json"))
+
+	code, _, stderr := runCmd(t, trainArgs("--loss", "sliced", "--out", dir)...)
+	checkFailure(t, code, 1, stderr, []string{"already holds a run", "--overwrite", "--resume"})
+	if now, _ := os.ReadFile(filepath.Join(dir, "model.json")); string(now) != string(model) {
+		t.Error("a refused run changed the previous run's model")
+	}
+
+	_, stderr = mustRun(t, trainArgs("--loss", "sliced", "--overwrite", "--out", dir)...)
+	if !strings.Contains(stderr, "removed the previous run's") || !strings.Contains(stderr, "checkpoint.json") {
+		t.Errorf("--overwrite did not say what it removed: %q", stderr)
+	}
+	var opts struct{ Loss string }
+	data, _ := os.ReadFile(filepath.Join(dir, "options.json"))
+	if err := json.Unmarshal(data, &opts); err != nil || opts.Loss != "sliced" {
+		t.Errorf("options.json after --overwrite: %s (%v)", data, err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "log.csv"))
+	if n := strings.Count(string(log), "\n"); n != 2 {
+		t.Errorf("log.csv after --overwrite has %d lines, want the header and one epoch:\n%s", n, log)
+	}
+
+	// A stale checkpoint of another run (the exact run's, planted in a sliced run's directory) is
+	// refused by --resume, naming what differs, and nothing is trained or written.
+	other := filepath.Join(t.TempDir(), "E")
+	mustRun(t, trainArgs("--seed", "3", "--checkpoint-every", "1", "--out", other)...)
+	exactDir := filepath.Join(t.TempDir(), "exact")
+	mustRun(t, trainArgs("--loss", "exact", "--checkpoint-every", "1", "--out", exactDir)...)
+	stale, _ := os.ReadFile(filepath.Join(exactDir, "checkpoint.json"))
+	os.WriteFile(filepath.Join(dir, "checkpoint.json"), stale, 0o644)
+	before, _ := os.ReadFile(filepath.Join(dir, "log.csv"))
+	code, _, stderr = runCmd(t, "train", "--resume", dir, "--epochs", "6")
+	checkFailure(t, code, 1, stderr, []string{"belongs to another run", `loss is "exact" in the checkpoint, "sliced"`})
+	if after, _ := os.ReadFile(filepath.Join(dir, "log.csv")); string(after) != string(before) {
+		t.Errorf("a refused resume changed log.csv:\n%s", after)
+	}
+	// The same loss with another seed: the seeds and the data's fingerprint differ.
+	seeded, _ := os.ReadFile(filepath.Join(other, "checkpoint.json"))
+	os.WriteFile(filepath.Join(exactDir, "checkpoint.json"), seeded, 0o644)
+	code, _, stderr = runCmd(t, "train", "--resume", exactDir, "--epochs", "6")
+	checkFailure(t, code, 1, stderr, []string{"belongs to another run", "data_fingerprint", "init_seed"})
+
+	mine := filepath.Join(t.TempDir(), "mine")
+	os.MkdirAll(mine, 0o755)
+	notes := filepath.Join(mine, "notes.txt")
+	os.WriteFile(notes, []byte("my notes"), 0o644)
+	for _, extra := range [][]string{nil, {"--overwrite"}} {
+		code, _, stderr := runCmd(t, trainArgs(append(extra, "--out", mine)...)...)
+		checkFailure(t, code, 1, stderr, []string{"notes.txt", "which no run writes"})
+	}
+	if got, _ := os.ReadFile(notes); string(got) != "my notes" {
+		t.Error("the user's file was changed")
+	}
+}
+
+// TestOutputsAreSafe: every output is mode 0644, a symlink planted where a figure goes is
+// replaced and its target untouched, --out with a trailing slash is the same directory as
+// --resume without, and a temporary file left by a killed write is cleaned up by --resume.
+func TestOutputsAreSafe(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "c1")
+	mustRun(t, trainArgs("--out", dir)...)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		info, _ := e.Info()
+		if info.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v, want 0644", e.Name(), info.Mode().Perm())
+		}
+	}
+	victim := filepath.Join(root, "victim.txt")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	link := filepath.Join(dir, "comparison.png")
+	os.Remove(link)
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	leftover := filepath.Join(dir, ".checkpoint.json.tmp123456")
+	os.WriteFile(leftover, []byte("{half a checkp"), 0o600)
+
+	_, stderr := mustRun(t, "train", "--resume", dir, "--epochs", "2", "--out", dir+"/")
+	if got, _ := os.ReadFile(victim); string(got) != "precious" {
+		t.Errorf("the symlink's target was overwritten: %q", got)
+	}
+	if info, err := os.Lstat(link); err != nil || !info.Mode().IsRegular() {
+		t.Errorf("comparison.png is not a regular file after the run: %v %v", info, err)
+	}
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) || !strings.Contains(stderr, ".checkpoint.json.tmp123456") {
+		t.Errorf("the leftover temporary file was not removed (and named): %v, stderr %q", err, stderr)
+	}
+}
+
+// TestAbsurdSizes: sizes that would need more memory than the limit are refused before anything
+// is allocated or written, with exit status 1 and a message naming the value and the limit;
+// never an out-of-memory crash.
+func TestAbsurdSizes(t *testing.T) {
+	t.Setenv(limits.EnvVar, "8GiB") // The same limit on every machine.
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustRun(t, trainArgs("--out", model)...)
+	zero := filepath.Join(dir, "zero")
+	os.MkdirAll(zero, 0o755)
+	if err := os.Symlink("/dev/zero", filepath.Join(zero, "model.json")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"a billion hidden units", trainArgs("--sizes", "2,1000000000,2", "--out", out), []string{"[2 1000000000 2]", "8.0 GiB", limits.EnvVar}},
+		{"sizes whose product overflows", trainArgs("--sizes", "2,4294967296,4294967296,2", "--out", out), []string{"4294967296"}},
+		{"a billion projections", trainArgs("--loss", "sliced", "--projections", "1000000000", "--out", out), []string{"1000000000", "8.0 GiB"}},
+		{"a hundred million noise levels", trainArgs("--loss", "ncsn", "--sigmas", "0.05,1,100000000", "--out", out), []string{"100000000", "10000"}},
+		{"a billion samples", trainArgs("--samples", "1000000000", "--out", out), []string{"1000000000", "8.0 GiB"}},
+		{"two billion particles", []string{"sample", "--model", model, "--n", "2000000000"}, []string{"2000000000", "8.0 GiB"}},
+		{"two billion steps", []string{"sample", "--model", model, "--steps", "2000000000"}, []string{"2000000000", "8.0 GiB"}},
+		{"dimension 100000", []string{"bench", "--workload", "dim", "--dims", "2,100000"}, []string{"100000", "8.0 GiB"}},
+		{"model.json links to /dev/zero", []string{"sample", "--model", zero}, []string{"not a regular file"}},
+		{"score: model.json links to /dev/zero", []string{"score", "--model", zero, "--points", "-"}, []string{"not a regular file"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, c.args...)
+			checkFailure(t, code, 1, stderr, c.want)
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("a refused run left %s behind", out)
+				os.RemoveAll(out)
+			}
+		})
+	}
+}
+
+// TestScoreEveryModel: score's header always matches its rows: x,y,sx,sy in 2-D, x1..xD,s1..sD
+// otherwise; a noise-conditional model takes D columns (not D+1) and --sigma (default: its
+// smallest level); wrong column counts are refused naming D.
+func TestScoreEveryModel(t *testing.T) {
+	dir := t.TempDir()
+	noise := filepath.Join(dir, "ncsn")
+	mustRun(t, trainArgs("--loss", "ncsn", "--sigmas", "0.1,1,3", "--out", noise)...)
+	cube := filepath.Join(dir, "gauss3")
+	mustRun(t, "train", "--dataset", "gaussian", "--data-params", "dim=3", "--epochs", "1", "--samples", "200", "--batch", "100", "--sizes", "3,8,3", "--out", cube)
+	plain := filepath.Join(dir, "plain")
+	mustRun(t, trainArgs("--out", plain)...)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o644)
+		return p
+	}
+	two := write("two.csv", "x,y\n0.5,0.5\n-1,2\n")
+	three := write("three.csv", "0.5,0.5,0.5\n1,2,3\n")
+	bom := write("bom.csv", "\uFEFF0.5,0.5\n1,1\n")
+
+	for _, c := range []struct {
+		name   string
+		args   []string
+		header string
+		rows   int
+	}{
+		{"noise-conditional, default sigma", []string{"--model", noise, "--points", two}, "x,y,sx,sy", 2},
+		{"noise-conditional, --sigma", []string{"--model", noise, "--points", two, "--sigma", "0.5"}, "x,y,sx,sy", 2},
+		{"3-D", []string{"--model", cube, "--points", three}, "x1,x2,x3,s1,s2,s3", 2},
+		{"byte-order mark, no header", []string{"--model", plain, "--points", bom}, "x,y,sx,sy", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, _ := mustRun(t, append([]string{"score"}, c.args...)...)
+			lines := strings.Split(strings.TrimSpace(stdout), "\n")
+			if lines[0] != c.header || len(lines) != c.rows+1 {
+				t.Fatalf("got header %q and %d rows, want %q and %d:\n%s", lines[0], len(lines)-1, c.header, c.rows, stdout)
+			}
+			for i, l := range lines[1:] {
+				if got, want := strings.Count(l, ","), strings.Count(c.header, ","); got != want {
+					t.Errorf("row %d has %d columns, the header %d: %q", i+1, got+1, want+1, l)
+				}
+			}
+		})
+	}
+	// The noise level matters: two levels give two different scores.
+	a, _ := mustRun(t, "score", "--model", noise, "--points", two, "--sigma", "0.1")
+	b, _ := mustRun(t, "score", "--model", noise, "--points", two, "--sigma", "1")
+	if a == b {
+		t.Error("--sigma changed nothing")
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"noise-conditional, 3 columns", []string{"--model", noise, "--points", three}, []string{"want 2 columns, got 3"}},
+		{"3-D, 2 columns", []string{"--model", cube, "--points", two}, []string{"want 3 columns, got 2"}},
+		{"--sigma for a plain model", []string{"--model", plain, "--points", two, "--sigma", "0.5"}, []string{"--sigma", "noise-conditional"}},
+		{"negative --sigma", []string{"--model", noise, "--points", two, "--sigma", "-1"}, []string{"--sigma", "-1"}},
+		{"beyond float32", []string{"--model", plain, "--points", write("big.csv", "1,2\n1e39,0\n")}, []string{"line 2", "1e39", "float32"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, append([]string{"score"}, c.args...)...)
+			checkFailure(t, code, 1, stderr, c.want)
+			if stdout != "" {
+				t.Errorf("a failed score wrote %q", stdout)
+			}
+		})
+	}
+}
+
+// TestLossFlagsNotIgnored: an option of another loss is an error, not silently ignored.
+func TestLossFlagsNotIgnored(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--projections", "4"}, "--projections"},
+		{[]string{"--loss", "denoising", "--projection-dist", "sphere"}, "--projection-dist"},
+		{[]string{"--loss", "sliced", "--sigma", "0.1"}, "--sigma"},
+		{[]string{"--loss", "denoising", "--sigmas", "0.1,1,3"}, "--sigmas"},
+	} {
+		code, _, stderr := runCmd(t, trainArgs(append(c.args, "--out", out)...)...)
+		checkFailure(t, code, 1, stderr, []string{c.want, "does not use it"})
+	}
+}
+
+// TestDivergedAtOnce: a run that diverges in its first epoch keeps the initial model, says so,
+// and writes no made-up final loss.
+func TestDivergedAtOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	code, stdout, stderr := runCmd(t, trainArgs("--lr", "1e30", "--report-every", "0", "--out", dir)...)
+	if code != 1 || !strings.Contains(stderr, "diverged") {
+		t.Fatalf("exit %d, stderr %q: want 1 and a divergence", code, stderr)
+	}
+	if !strings.Contains(stdout, "initial model was kept") {
+		t.Errorf("stdout does not say the initial model was kept: %q", stdout)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "final_loss") {
+		t.Errorf("summary.json gives a final loss though no epoch completed:\n%s", data)
+	}
+}
