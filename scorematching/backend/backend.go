@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -142,10 +143,19 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 	return b, nil
 }
 
-// Describe returns a one-line description of b for logs and notebooks.
+// Describe returns a one-line description of b for logs and notebooks, free of machine detail:
+// a file path in the backend's description (the XLA plugin's) is shortened to its base name, so
+// that saved notebooks and logs show the backend and its version, not where it is installed.
 func Describe(b compute.Backend) string {
-	return fmt.Sprintf("%s (%s)", b.Name(), b.Description())
+	return fmt.Sprintf("%s (%s)", b.Name(), stripPaths(b.Description()))
 }
+
+// absPath matches an absolute file path: a slash, then anything up to a space, a parenthesis or a
+// quote.
+var absPath = regexp.MustCompile(`/[^\s()"']*/([^\s()"'/]+)`)
+
+// stripPaths replaces every absolute path in s by its base name.
+func stripPaths(s string) string { return absPath.ReplaceAllString(s, "$1") }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
