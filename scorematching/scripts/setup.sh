@@ -4,10 +4,10 @@
 #     scorematching/testdata/jaxref/requirements.txt when that file exists;
 #   * the GoNB Go kernel (version pinned by go.mod's `tool` line), goimports and gopls, built into .venv/bin;
 #   * the kernel spec in .venv/share/jupyter/kernels/gonb, with a PATH that finds go, goimports and gopls,
-#     so `.venv/bin/jupyter lab` (and notebooks/nbrun.py) find it without activating the venv.
+#     so `.venv/bin/jupyter lab` (and scorematching/internal/nbtest/nbrun.py) find it without activating the venv.
 #
 # Usage: bash scorematching/scripts/setup.sh [--force]     (--force redoes every step)
-# Then:  .venv/bin/jupyter lab notebooks/                 or   go test ./notebooks/
+# Then:  .venv/bin/jupyter lab notebooks/                 or   go test ./scorematching/internal/nbtest/
 #
 # Environment: PYTHON (default python3) picks the interpreter for the venv; GOSM_XLA=0 skips the XLA
 # CPU plugin (about 60 MB from PyPI).
@@ -135,4 +135,4 @@ fi
 KERNELS="$("$BIN/jupyter" kernelspec list 2>/dev/null || true)"
 [[ "$KERNELS" == *"$KERNEL_DIR"* ]] || die "the venv's jupyter does not list $KERNEL_DIR (check: $BIN/jupyter kernelspec list)"
 
-say "done in $((SECONDS - START))s. Open the notebooks with:  .venv/bin/jupyter lab notebooks/   Test them with:  go test ./notebooks/"
+say "done in $((SECONDS - START))s. Open the notebooks with:  .venv/bin/jupyter lab notebooks/   Test them with:  go test ./scorematching/internal/nbtest/"

@@ -63,7 +63,8 @@ simd=""; [[ "$(go env GOARCH)" == amd64 ]] && simd=simd
 GOEXPERIMENT=$simd GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./...
 
 step "go test ./scorematching/... on the pure Go backend, plain build"
-GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m "$@" ./scorematching/...
+# (the notebooks ran in the pass above: not again here)
+GOMLX_BACKEND=go:parallelism=-1 go test -count=1 -timeout 30m -skip 'TestNotebooks|TestBrowser|TestNbrunCatchesFailures' "$@" ./scorematching/...
 
 if [[ "${GOSM_SKIP_XLA:-}" == 1 ]]; then
   printf '\n\033[1;33mSKIPPED: the tests on the XLA backend and the blog-budget test (GOSM_SKIP_XLA=1)\033[0m\n'
@@ -72,4 +73,4 @@ fi
 step "go test on the XLA CPU backend"
 pjrt_export="$(bash scorematching/scripts/xla-plugin.sh)" # Fails the script if the plugin cannot be had.
 eval "$pjrt_export"
-GOSM_BLOG_BUDGET=1 GOMLX_BACKEND=xla:cpu go test -count=1 -timeout 30m -skip TestBrowser "$@" ./scorematching/... ./notebooks/
+GOSM_BLOG_BUDGET=1 GOMLX_BACKEND=xla:cpu go test -count=1 -timeout 30m -skip TestBrowser "$@" ./scorematching/...

@@ -2,7 +2,7 @@
 """Run notebook 01 in a real browser: JupyterLab + headless Chromium, driven by Playwright.
 
 Usage:
-    .venv/bin/python notebooks/browser.py [--out out/browser] [--timeout 600] [--inject-error compile|panic]
+    .venv/bin/python scorematching/internal/nbtest/browser.py [--out out/browser] [--timeout 600] [--inject-error compile|panic]
 
 What it does, as a student would:
   1. Copies notebooks/01-ring-exact-score-matching.ipynb to <out>/notebooks/ (inside the repository, so
@@ -48,7 +48,7 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parents[2]  # This folder is scorematching/internal/nbtest.
 VENV = ROOT / ".venv"
 NOTEBOOK = "01-ring-exact-score-matching.ipynb"
 KERNEL_DISPLAY_NAME = "Go (gonb)"

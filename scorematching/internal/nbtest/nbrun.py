@@ -2,7 +2,7 @@
 """Run a GoNB (Go kernel) notebook headless and fail loudly on any error.
 
 Usage:
-    .venv/bin/python notebooks/nbrun.py notebooks/01-ring.ipynb \
+    .venv/bin/python scorematching/internal/nbtest/nbrun.py notebooks/01-ring.ipynb \
         --set Epochs=3 --set 'Dataset="moons"' --out /tmp/01-ring.out.ipynb --timeout 600
 
 What it does:
@@ -26,6 +26,12 @@ What it does:
     from 0, plus GoNB's In [n] number) and the error text; the kernel's own log tail is added when the
     kernel itself failed.
   * Prints one summary line: cells run, image/png outputs, wall time.
+  * --render runs the notebook at its defaults (no --set) in a fresh working folder
+    (out/render/<name>/ under the repository, so that nothing a student trained is reused), and on
+    success writes it back in place with its outputs, free of machine detail (the repository's
+    and the home folder's paths, the host name), without per-cell timings, and with the hash of
+    its code cells in its metadata (gosm.code_sha256, see code_hash), which the freshness test
+    (rendered_test.go) compares with the code it finds. scorematching/scripts/render.sh calls it.
 
 Exit status: 0 ok, 1 notebook failed, 2 usage / set-up problem (e.g. kernel not installed).
 """
@@ -54,6 +60,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 warnings.filterwarnings("ignore", category=nbformat.validator.MissingIDFieldWarning)
 
+ROOT = Path(__file__).resolve().parents[3]  # This file is scorematching/internal/nbtest/nbrun.py.
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -355,9 +362,56 @@ def parse_set(values):
     return overrides
 
 
+def code_hash(nb):
+    """sha256 of the notebook's code cells, their sources joined by NUL bytes (rendered_test.go
+    computes the same)."""
+    import hashlib
+    sources = [text_of(c.source) for c in nb.cells if c.cell_type == "code"]
+    return hashlib.sha256("\0".join(sources).encode("utf-8")).hexdigest()
+
+
+def machine_details(workdir):
+    """The strings that a rendered notebook must not show, longest first, each with what replaces it."""
+    import socket
+    subs = [(str(workdir) + os.sep, ""), (str(workdir), "."), (str(ROOT) + os.sep, ""), (str(ROOT), ".")]
+    home = os.path.expanduser("~")
+    if home not in ("", "/"):
+        subs.append((home, "~"))
+    host = socket.gethostname()
+    if len(host) >= 4:
+        subs.append((host, "<host>"))
+    return sorted(subs, key=lambda s: -len(s[0]))
+
+
+def scrub(value, subs):
+    if isinstance(value, list):
+        return [scrub(v, subs) for v in value]
+    if isinstance(value, str):
+        for old, new in subs:
+            value = value.replace(old, new)
+    return value
+
+
+def finish_render(nb, workdir):
+    """Cleans the executed notebook for storing: machine detail out of text outputs, no timings,
+    the code hash in the metadata."""
+    subs = machine_details(workdir)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        for out in cell.outputs:
+            if "text" in out:
+                out["text"] = scrub(out["text"], subs)
+            for mime, data in out.get("data", {}).items():
+                if mime.startswith("text/"):
+                    out["data"][mime] = scrub(data, subs)
+    nb.metadata["gosm"] = {"code_sha256": code_hash(nb)}
+
+
 def add_venv_kernels_to_path():
     """Lets a python outside the venv find the kernel installed by setup.sh in <repo>/.venv."""
-    share = Path(__file__).resolve().parent.parent / ".venv" / "share" / "jupyter"
+    share = ROOT / ".venv" / "share" / "jupyter"
     if share.is_dir():
         current = os.environ.get("JUPYTER_PATH", "")
         if str(share) not in current.split(os.pathsep):
@@ -381,6 +435,9 @@ def main(argv=None):
     ap.add_argument("--kernel", default="gonb", help="kernel name (default gonb)")
     ap.add_argument("--twice", action="store_true",
                     help="run all the cells a second time in the same kernel (as a student re-running the notebook)")
+    ap.add_argument("--render", action="store_true",
+                    help="run at the defaults in a fresh folder and write the notebook back in place with "
+                         "its outputs and code hash (see above)")
     ap.add_argument("--kernel-log", metavar="PATH",
                     help="write the kernel's own log (stdout/stderr) here; by default a temporary file "
                          "whose tail is printed when the run fails")
@@ -388,6 +445,15 @@ def main(argv=None):
 
     path = Path(args.notebook)
     name = path.name
+    if args.render and (args.sets or args.twice or args.out):
+        print("nbrun: --render runs the notebook as it is: no --set, --twice or --out", file=sys.stderr)
+        return 2
+    workdir = path.resolve().parent
+    if args.render:
+        import shutil
+        workdir = ROOT / "out" / "render" / path.stem
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
     try:
         overrides = parse_set(args.sets)
         nb = nbformat.read(str(path), as_version=4)
@@ -429,7 +495,7 @@ def main(argv=None):
         startup_timeout=args.startup_timeout,
         allow_errors=False,
         record_timing=True,
-        resources={"metadata": {"path": str(path.resolve().parent)}},
+        resources={"metadata": {"path": str(workdir)}},
         on_cell_start=on_cell_start,
         on_cell_executed=on_cell_executed,
         coalesce_streams=True,  # Also applies the \r of progress bars, as a browser would show them.
@@ -487,6 +553,11 @@ def main(argv=None):
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(out))
+    if args.render and failure is None:
+        finish_render(nb, workdir)
+        tmp = path.with_name("." + path.name + ".tmp")
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, path)
 
     summary = (f"{ran}/{len(code_cells)} code cells run, {images} image/png outputs, "
                f"{elapsed:.1f}s" + (f", overrides: {' '.join(a for a in args.sets)}" if args.sets else ""))

@@ -1,6 +1,6 @@
 //go:build unix
 
-package notebooks_test
+package nbtest_test
 
 import (
 	"encoding/json"
@@ -49,7 +49,7 @@ func TestNbrunCatchesFailures(t *testing.T) {
 			path := filepath.Join(dir, strings.NewReplacer(" ", "-", "%", "", ".", "-").Replace(c.name)+".ipynb")
 			writeNotebook(t, path, c.cells)
 			cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"),
-				append([]string{filepath.Join(root, "notebooks", "nbrun.py"), path, "--timeout", "300"}, c.args...)...)
+				append([]string{filepath.Join(root, harnessDir, "nbrun.py"), path, "--timeout", "300"}, c.args...)...)
 			cmd.Env = subprocessEnv()
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError

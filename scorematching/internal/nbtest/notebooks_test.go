@@ -1,15 +1,17 @@
 //go:build unix
 
-// Package notebooks_test runs every notebooks/*.ipynb headless with the GoNB kernel (through
-// notebooks/nbrun.py) and fails on any error output, failed cell or missing plot.
+// Package nbtest_test is the notebooks' test harness: it runs every notebooks/*.ipynb headless with
+// the GoNB kernel (through nbrun.py, in this folder) and fails on any error output, failed cell or
+// missing plot; runs notebook 01 in JupyterLab in headless Chromium (browser.py); and checks that
+// the notebooks are stored rendered and fresh (rendered_test.go).
 //
 // Set-up (once): bash scorematching/scripts/setup.sh
-// Run:           go test ./notebooks/ -v -timeout 30m
+// Run:           go test ./scorematching/internal/nbtest/ -v -timeout 30m
 //
 // Without the set-up the test skips, unless GOSM_REQUIRE_NOTEBOOKS=1 (then it fails).
 // -short skips it too (unless GOSM_REQUIRE_NOTEBOOKS=1). Executed notebooks are saved under
 // <repo>/out/notebooks/ (or $GOSM_NOTEBOOK_OUT) for inspection.
-package notebooks_test
+package nbtest_test
 
 import (
 	"context"
@@ -67,6 +69,8 @@ var notebooks = map[string]notebookConfig{
 }
 
 const (
+	// harnessDir is this folder, relative to the repository's root: nbrun.py and browser.py live here.
+	harnessDir             = "scorematching/internal/nbtest"
 	defaultNotebookTimeout = 20 * time.Minute
 	requireEnv             = "GOSM_REQUIRE_NOTEBOOKS"
 	outEnv                 = "GOSM_NOTEBOOK_OUT"
@@ -121,7 +125,7 @@ func runNotebook(t *testing.T, root, path, outPath string, cfg notebookConfig) {
 	// nbrun.py's own per-cell limit comes first, so a stuck cell is reported by name and the executed
 	// notebook is saved; the context is the backstop.
 	cellTimeout := max(timeout-time.Minute, timeout*3/4)
-	args := []string{filepath.Join(root, "notebooks", "nbrun.py"), path,
+	args := []string{filepath.Join(root, harnessDir, "nbrun.py"), path,
 		"--out", outPath, "--timeout", fmt.Sprint(int(cellTimeout.Seconds()))}
 	keys := make([]string, 0, len(cfg.Set))
 	for k := range cfg.Set {
@@ -172,7 +176,7 @@ func notebookRoot(t *testing.T, alsoRequired bool) string {
 	if testing.Short() && !required {
 		t.Skip("-short: not running notebooks")
 	}
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 //go:build unix
 
-package notebooks_test
+package nbtest_test
 
-// TestBrowser runs notebook 01 in a real browser: notebooks/browser.py starts JupyterLab on
+// TestBrowser runs notebook 01 in a real browser: scorematching/internal/nbtest/browser.py starts JupyterLab on
 // 127.0.0.1, opens a copy of the notebook (small parameters, under <repo>/out/browser/) in headless
 // Chromium through Playwright, runs Run > Run All Cells from the menu bar, and fails on any error
 // output, a cell left unrun, fewer than 4 images shown, or a kernel other than "Go (gonb)".
@@ -70,7 +70,7 @@ func TestBrowser(t *testing.T) {
 	// browser.py's own limit for Run All Cells comes first, so a stuck cell is named and screenshots
 	// are saved; the context is the backstop.
 	runLimit := timeout - 2*time.Minute
-	cmd := exec.CommandContext(ctx, python, filepath.Join(root, "notebooks", "browser.py"),
+	cmd := exec.CommandContext(ctx, python, filepath.Join(root, harnessDir, "browser.py"),
 		"--timeout", fmt.Sprint(int(runLimit.Seconds())), "--chromium", chromium)
 	cmd.Dir = root
 	cmd.Env = subprocessEnv()

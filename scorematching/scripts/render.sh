@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Renders the notebooks: runs each one at its defaults through the GoNB kernel, in a fresh working
+# folder (out/render/<name>/, so no model a student trained is reused), and writes it back in
+# place with its outputs (figures, tables, logs), free of machine detail, and with the hash of its
+# code cells in its metadata. The freshness test (TestRenderedNotebooks in
+# scorematching/internal/nbtest) fails when a stored notebook is incomplete or its code changed
+# since it was rendered: re-render a notebook in the same commit as any change to its code cells.
+#
+# Usage: bash scorematching/scripts/render.sh [notebooks/NAME.ipynb ...]   (default: every notebook)
+#
+# The notebooks use the backend the kernel is set up with: XLA on the CPU when setup.sh could
+# install its plugin (as on the project's machines), else GoMLX's pure Go backend. About 15
+# minutes for all of them on 2 cores with xla:cpu (the README's notebook table gives each one's time).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+bash scorematching/scripts/setup.sh >/dev/null
+unset GOMLX_BACKEND # The notebooks' own default, as a student gets it.
+export GOMLX_NO_AUTO_INSTALL=1
+
+notebooks=("$@")
+[[ ${#notebooks[@]} -gt 0 ]] || notebooks=(notebooks/*.ipynb)
+for nb in "${notebooks[@]}"; do
+  [[ -f "$nb" ]] || { echo "render: no notebook $nb" >&2; exit 2; }
+  echo "render: $nb"
+  .venv/bin/python scorematching/internal/nbtest/nbrun.py --render --timeout 1800 "$nb"
+done
+du -ch notebooks/*.ipynb | tail -1 | sed 's/^/render: all notebooks together: /'
