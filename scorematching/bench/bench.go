@@ -13,6 +13,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -65,9 +66,16 @@ type Result struct {
 type stepper func(i int) error
 
 // measure times the first call apart (compilation), warms up, then times steps calls.
-func measure(name, backend string, dim, steps int, step stepper) (Result, error) {
+func measure(ctx context.Context, name, backend string, dim, steps int, step stepper) (Result, error) {
 	if steps <= 0 {
 		return Result{}, fmt.Errorf("number of steps must be positive, got %d", steps)
+	}
+	step0 := step
+	step = func(i int) error { // Stops between two steps when ctx is cancelled (Ctrl-C).
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return step0(i)
 	}
 	start := time.Now()
 	if err := step(0); err != nil {
@@ -105,10 +113,10 @@ func PeakRSSMB() float64 {
 
 // Run runs the named workload for steps steps (for dim, once per dimension in dims, training with
 // the loss called lossName; blog is the exact loss's step by definition, and sample trains nothing).
-func Run(b compute.Backend, backendName, workload string, steps int, dims []int, lossName string) ([]Result, error) {
+func Run(ctx context.Context, b compute.Backend, backendName, workload string, steps int, dims []int, lossName string) ([]Result, error) {
 	switch workload {
 	case "blog":
-		r, err := Blog(b, backendName, steps)
+		r, err := blog(ctx, b, backendName, steps)
 		return []Result{r}, err
 	case "dim":
 		for _, d := range dims { // Every dimension is checked before the first is timed.
@@ -118,7 +126,7 @@ func Run(b compute.Backend, backendName, workload string, steps int, dims []int,
 		}
 		var out []Result
 		for _, d := range dims {
-			r, err := DimLoss(b, backendName, lossName, d, steps)
+			r, err := dimLoss(ctx, b, backendName, lossName, d, steps)
 			if err != nil {
 				return out, err
 			}
@@ -126,7 +134,7 @@ func Run(b compute.Backend, backendName, workload string, steps int, dims []int,
 		}
 		return out, nil
 	case "sample":
-		r, err := Sample(b, backendName, steps)
+		r, err := sampleStep(ctx, b, backendName, steps)
 		return []Result{r}, err
 	}
 	return nil, fmt.Errorf("unknown workload %q: known workloads are %v", workload, Workloads)
@@ -134,17 +142,25 @@ func Run(b compute.Backend, backendName, workload string, steps int, dims []int,
 
 // Blog measures the blog workload.
 func Blog(b compute.Backend, backendName string, steps int) (Result, error) {
+	return blog(context.Background(), b, backendName, steps)
+}
+
+func blog(ctx context.Context, b compute.Backend, backendName string, steps int) (Result, error) {
 	data, err := toy.BlogRing.Sample(DataPoints, 0)
 	if err != nil {
 		return Result{}, err
 	}
-	return trainStep(b, backendName, "blog", data, net.BlogSizes, steps, loss.Exact)
+	return trainStep(ctx, b, backendName, "blog", data, net.BlogSizes, steps, loss.Exact)
 }
 
 // DimLoss measures the training step of the loss called lossName (with its default options; see
 // loss.ByName) for data in d dimensions: the dim workload for any loss, e.g. "sliced", whose
 // cost, unlike the exact loss's, does not grow with d.
 func DimLoss(b compute.Backend, backendName, lossName string, d, steps int) (Result, error) {
+	return dimLoss(context.Background(), b, backendName, lossName, d, steps)
+}
+
+func dimLoss(ctx context.Context, b compute.Backend, backendName, lossName string, d, steps int) (Result, error) {
 	if err := checkDim(lossName, d); err != nil {
 		return Result{}, err
 	}
@@ -153,7 +169,7 @@ func DimLoss(b compute.Backend, backendName, lossName string, d, steps int) (Res
 		return Result{}, err
 	}
 	data := gaussian(DataPoints, d, 0)
-	r, err := trainStep(b, backendName, "dim", data, dimSizes(d), steps, lossFn)
+	r, err := trainStep(ctx, b, backendName, "dim", data, dimSizes(d), steps, lossFn)
 	r.Loss = lossName
 	return r, err
 }
@@ -180,7 +196,7 @@ func checkDim(lossName string, d int) error {
 	return train.CheckMemory(dimSizes(d), BatchSize, BatchSize, loss.DefaultOptions().ActivationCopies(lossName, d), lossName)
 }
 
-func trainStep(b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int, lossFn loss.Func) (r Result, err error) {
+func trainStep(ctx context.Context, b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int, lossFn loss.Func) (r Result, err error) {
 	defer recoverError(&err)
 	mlp := net.MLP{Sizes: sizes}
 	store := model.NewStore()
@@ -195,7 +211,7 @@ func trainStep(b compute.Backend, backendName, name string, data [][]float64, si
 		return Result{}, err
 	}
 	batches := fixedBatches(data, BatchSize)
-	r, err = measure(name, backendName, sizes[0], steps, func(i int) error {
+	r, err = measure(ctx, name, backendName, sizes[0], steps, func(i int) error {
 		l, err := step.Run(batches[i%len(batches)])
 		if err == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
 			err = fmt.Errorf("%s workload: loss is %v at step %d", name, l, i)
@@ -207,6 +223,10 @@ func trainStep(b compute.Backend, backendName, name string, data [][]float64, si
 
 // Sample measures one Langevin update of Particles points with the blog's (untrained) MLP.
 func Sample(b compute.Backend, backendName string, steps int) (r Result, err error) {
+	return sampleStep(context.Background(), b, backendName, steps)
+}
+
+func sampleStep(ctx context.Context, b compute.Backend, backendName string, steps int) (r Result, err error) {
 	defer recoverError(&err)
 	mlp := net.MLP{Sizes: net.BlogSizes}
 	store := model.NewStore()
@@ -224,7 +244,7 @@ func Sample(b compute.Backend, backendName string, steps int) (r Result, err err
 		return Result{}, err
 	}
 	x := fixedBatches(uniform(Particles, 2, 1.5), Particles)[0]
-	return measure("sample", backendName, 2, steps, func(int) error {
+	return measure(ctx, "sample", backendName, 2, steps, func(int) error {
 		out, err := exec.Call(x)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gosm/gosm/scorematching/backend"
@@ -30,7 +31,7 @@ func TestWorkloadsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range bench.Workloads {
-		results, err := bench.Run(be, "test", w, 1, []int{3}, "exact")
+		results, err := bench.Run(context.Background(), be, "test", w, 1, []int{3}, "exact")
 		if err != nil {
 			t.Fatalf("%s: %v", w, err)
 		}
@@ -40,7 +41,7 @@ func TestWorkloadsRun(t *testing.T) {
 			}
 		}
 	}
-	if _, err := bench.Run(be, "test", "nope", 1, nil, "exact"); err == nil {
+	if _, err := bench.Run(context.Background(), be, "test", "nope", 1, nil, "exact"); err == nil {
 		t.Error("unknown workload: want an error")
 	}
 	if _, err := bench.Blog(be, "test", 0); err == nil {

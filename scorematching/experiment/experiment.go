@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -128,7 +129,34 @@ func (o Options) Validate() error {
 	if o.Train.BatchSize > o.Samples {
 		return fmt.Errorf("batch size %d is larger than the data (%d points)", o.Train.BatchSize, o.Samples)
 	}
-	return o.checkMemory(d.Dim())
+	if err := o.checkMemory(d.Dim()); err != nil {
+		return err
+	}
+	return checkScale(d, o.DataSeed)
+}
+
+// MaxDataScale bounds the coordinates of the training data: the networks compute in float32, in
+// which squared norms and their sums over a batch must stay finite (and far from float32's range,
+// about 3.4e38); no toy data set needs more than a few tens.
+const MaxDataScale = 1e6
+
+// checkScale draws a few points of d and refuses a data set whose coordinates are beyond
+// MaxDataScale (or not finite), naming it with its parameters: parameters such as a radius of
+// 1e20 would otherwise give non-finite losses and scores far from their cause.
+func checkScale(d toy.Dataset, seed uint64) error {
+	pts, err := d.Sample(1000, seed)
+	if err != nil {
+		return err
+	}
+	for _, p := range pts {
+		for _, v := range p {
+			if !(math.Abs(v) <= MaxDataScale) {
+				return fmt.Errorf("the data set %s has a coordinate %g, beyond the +-%g the networks (float32) can train on: check its parameters",
+					toy.Label(d.Name(), d.Params()), v, float64(MaxDataScale))
+			}
+		}
+	}
+	return nil
 }
 
 // checkMemory bounds, before anything is allocated, the memory the run implies (see package
@@ -143,6 +171,14 @@ func (o Options) checkMemory(dim int) error {
 		if err := limits.Check(fmt.Sprintf("%d %s of dimension %d", c.n, c.what, dim), limits.Of(c.n, 24+12*dim)); err != nil {
 			return err
 		}
+	}
+	steps := limits.Of(o.Train.Epochs, (o.Samples+o.Train.BatchSize-1)/o.Train.BatchSize)
+	if _, ok := steps.Bytes(); !ok {
+		return fmt.Errorf("%d epochs of %d points in batches of %d: more steps than this program can count", o.Train.Epochs, o.Samples, o.Train.BatchSize)
+	}
+	// The loss history keeps a record per epoch (and its copies in the checkpoint and the log).
+	if err := limits.Check(fmt.Sprintf("the loss history of %d epochs", o.Train.Epochs), limits.Of(o.Train.Epochs, 128)); err != nil {
+		return err
 	}
 	evalRows := o.Train.BatchSize
 	if o.Train.ReportEvery > 0 {
@@ -228,7 +264,7 @@ func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int
 		return nil, fmt.Errorf("resuming: %s is not a run directory: %w", dir, err)
 	}
 	var o Options
-	if err := json.Unmarshal(data, &o); err != nil {
+	if err := files.UnmarshalStrict(data, &o); err != nil {
 		return nil, fmt.Errorf("resuming: %s/%s is not valid: %w", dir, OptionsFile, err)
 	}
 	cp, err := train.LoadCheckpoint(dir)

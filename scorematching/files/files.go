@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/gosm/gosm/scorematching/limits"
 )
@@ -30,7 +31,11 @@ func WriteAtomic(path string, data []byte) error {
 // WriteAtomicFunc writes what write produces to path through a temporary file in the same folder
 // and a rename. If write (or the disk) fails, path keeps its previous content and the temporary
 // file is removed. A symbolic link at path is replaced by the new file; its target is untouched.
+// A path that holds a folder, a device or a named pipe is refused.
 func WriteAtomicFunc(path string, write func(io.Writer) error) error {
+	if err := checkReplaceable(path); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), TempPrefix(filepath.Base(path))+"*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -58,6 +63,17 @@ func WriteAtomicFunc(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// checkReplaceable refuses a path that holds something other than a regular file or a symbolic
+// link (a folder, a device such as /dev/full, a named pipe, a socket): renaming a new file over
+// it would destroy it.
+func checkReplaceable(path string) error {
+	info, err := os.Lstat(path)
+	if err != nil || info.Mode().IsRegular() || info.Mode()&os.ModeSymlink != 0 {
+		return nil
+	}
+	return fmt.Errorf("writing %s: it exists and is not a regular file (%v): choose another path", path, info.Mode().Type())
+}
+
 // TempPrefix is the prefix of the temporary files WriteAtomic uses for a file named name: a file
 // whose name starts with it is a leftover of a write that was killed.
 func TempPrefix(name string) string { return "." + name + ".tmp" }
@@ -66,7 +82,11 @@ func TempPrefix(name string) string { return "." + name + ".tmp" }
 // refuses devices, pipes and folders, and files larger than limits.MaxFileBytes, naming the file,
 // before reading anything.
 func Read(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// Checked before opening too: opening a named pipe blocks until a writer comes.
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%v)", path, info.Mode().Type())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func Load(dir string) (Saved, error) {
 // Params.Validate), and that the sizes fit the model's kind (see CheckKind).
 func Parse(data []byte) (Saved, error) {
 	var s Saved
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := files.UnmarshalStrict(data, &s); err != nil {
 		return Saved{}, fmt.Errorf("not a valid model file (truncated or corrupt?): %w", err)
 	}
 	if s.Format != FileFormat {

@@ -18,8 +18,8 @@ import (
 const MaxLineBytes = 1 << 20
 
 // Read parses CSV rows of dim numbers each. A UTF-8 byte-order mark at the start is skipped. A
-// first line that does not parse as numbers is taken as a header and skipped; blank lines are
-// skipped. Every value must be finite as a float32 (the networks compute in float32). Errors name
+// first line with no number in it is taken as a header (it must have dim columns) and skipped;
+// blank lines are skipped. Every value must be finite as a float32 (the networks compute in float32). Errors name
 // the line, the column and the bad value; a line longer than MaxLineBytes, or more rows than the
 // memory limit allows (package limits), is an error too.
 func Read(r io.Reader, dim int) ([][]float64, error) {
@@ -27,6 +27,7 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 		return nil, fmt.Errorf("points dimension must be positive, got %d", dim)
 	}
 	var out [][]float64
+	header := "" // The header line, if one was skipped.
 	br := bufio.NewReaderSize(r, 64*1024)
 	line, first := 0, true
 	for {
@@ -46,9 +47,14 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 			continue
 		}
 		fields := strings.Split(text, ",")
-		if first && !allNumbers(fields) {
-			first = false
-			continue // The first non-blank line is a header when some of it is not a number.
+		if first && noNumbers(fields) {
+			// The first non-blank line is a header when none of it is a number ("x,y"); a line
+			// with a number in it is data, and any mistake in it is reported.
+			first, header = false, text
+			if len(fields) != dim {
+				return nil, fmt.Errorf("line %d: the header %q has %d columns, but the model takes %d-D points", line, shorten(text), len(fields), dim)
+			}
+			continue
 		}
 		first = false
 		row, err := parseRow(fields)
@@ -64,6 +70,9 @@ func Read(r io.Reader, dim int) ([][]float64, error) {
 			}
 		}
 		out = append(out, row)
+	}
+	if len(out) == 0 && header != "" {
+		return nil, fmt.Errorf("no points: the input's only line, %q, has no number and was read as a header", shorten(header))
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no points: the input has no data rows")
@@ -104,10 +113,11 @@ func shorten(s string) string {
 	return s
 }
 
-// allNumbers reports whether every field parses as a number (NaN and Inf included).
-func allNumbers(fields []string) bool {
+// noNumbers reports whether no field is a number (NaN, Inf and numbers beyond float64's range
+// count as numbers).
+func noNumbers(fields []string) bool {
 	for _, f := range fields {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err == nil || errors.Is(err, strconv.ErrRange) {
 			return false
 		}
 	}
@@ -118,13 +128,19 @@ func parseRow(fields []string) ([]float64, error) {
 	row := make([]float64, len(fields))
 	for i, f := range fields {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if errors.Is(err, strconv.ErrRange) && !math.IsInf(v, 0) {
+			err = nil // Too small: it underflows to 0 (or a subnormal), as float32 would make it anyway.
+		}
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("column %d: %q is beyond the float32 range (magnitude at most %.4g) in which the networks compute", i+1, strings.TrimSpace(f), math.MaxFloat32)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("column %d: %q is not a number", i+1, shorten(f))
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("column %d: %q is not a finite number", i+1, f)
 		}
-		if math.Abs(v) > math.MaxFloat32 {
+		if math.IsInf(float64(float32(v)), 0) { // 3.4028235e38, float32's largest as printed, rounds to it.
 			return nil, fmt.Errorf("column %d: %q is beyond the float32 range (magnitude at most %.4g) in which the networks compute", i+1, strings.TrimSpace(f), math.MaxFloat32)
 		}
 		row[i] = v

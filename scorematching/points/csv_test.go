@@ -27,6 +27,8 @@ func TestReadValid(t *testing.T) {
 		{"BOM, no header", "\uFEFF1,2\n3,4\n", 2, [][]float64{{1, 2}, {3, 4}}},
 		{"BOM and header", "\uFEFFx,y\n1,2\n", 2, [][]float64{{1, 2}}},
 		{"largest float32", "3.4e38,-3.4e38\n", 2, [][]float64{{3.4e38, -3.4e38}}},
+		{"largest float32 as Go prints it", "3.4028235e38,0\n", 2, [][]float64{{3.4028235e38, 0}}},
+		{"underflow to zero", "1e-400,1\n", 2, [][]float64{{0, 1}}},
 		{"a line just under the limit", "1," + strings.Repeat("0", points.MaxLineBytes-4) + "2\n", 2, [][]float64{{1, 2}}},
 	}
 	for _, c := range cases {
@@ -65,9 +67,16 @@ func TestReadErrors(t *testing.T) {
 		{"Inf", "1,2\n\n1,+Inf\n", 2, []string{"line 3", "column 2", "not a finite number"}},
 		{"empty", "", 2, []string{"no points"}},
 		{"only blank lines", "\n\n  \n", 2, []string{"no points"}},
-		{"header only", "x,y\n", 2, []string{"no points"}},
+		{"header only", "x,y\n", 2, []string{"no points", `"x,y"`}},
 		{"bad dim", "1,2\n", 0, []string{"dimension must be positive"}},
 		{"beyond float32", "x,y\n1,2\n1e39,0\n", 2, []string{"line 3", "column 1", `"1e39"`, "float32"}},
+		// A first line with a number in it is data: its mistakes are reported, not skipped as a header.
+		{"beyond float64 on line 1", "1e400,2\n3,4\n", 2, []string{"line 1", "column 1", `"1e400"`, "float32"}},
+		{"empty field on line 1", "1,,2\n3,4\n", 2, []string{"line 1", "column 2"}},
+		{"typo on line 1", "1,2x\n3,4\n", 2, []string{"line 1", "column 2", `"2x"`}},
+		{"header with too many columns", "x,y,z\n3,4\n", 2, []string{"line 1", `header "x,y,z" has 3 columns`, "2-D"}},
+		{"header with too few columns", "x\n3,4\n", 2, []string{"line 1", "header", "1 columns"}},
+		{"semicolons", "1;2\n3;4\n", 2, []string{"line 1", `header "1;2" has 1 columns`}},
 		{"beyond float32, negative", "1,-1e308\n", 2, []string{"line 1", "column 2", "float32"}},
 		{"line too long", "x,y\n1,2\n" + strings.Repeat("1", points.MaxLineBytes+10) + ",2\n", 2, []string{"line 3", "longer than 1048576 bytes"}},
 	}

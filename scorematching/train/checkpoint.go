@@ -86,7 +86,7 @@ var (
 func adamMomentPath(path string, k int) string {
 	suffix := "_1st_moment"
 	if k == 2 {
-		suffix = "_2nd_moment"
+		suffix = secondMomentSuffix
 	}
 	return model.JoinPath("/", optimizer.AdamDefaultScope, path) + suffix
 }
@@ -158,8 +158,36 @@ func checkVariable(sv SavedVariable, finite bool) (dtypes.DType, error) {
 		if i, v, bad := firstNonFinite(dtype, sv.Data); bad {
 			return 0, fmt.Errorf("variable %s holds %v at index %d: a checkpoint holds finite values only", sv.Path, v, i)
 		}
+		if strings.HasSuffix(sv.Path, secondMomentSuffix) {
+			if i, v, bad := firstNegative(dtype, sv.Data); bad {
+				return 0, fmt.Errorf("variable %s holds %v at index %d: Adam's second moments are averages of squares, never negative", sv.Path, v, i)
+			}
+		}
 	}
 	return dtype, nil
+}
+
+// secondMomentSuffix ends the path of Adam's second-moment variables (see CheckpointVariables).
+const secondMomentSuffix = "_2nd_moment"
+
+// firstNegative returns the index and value of the first negative value of a float32 or float64
+// variable's little-endian data.
+func firstNegative(dtype dtypes.DType, data []byte) (int, float64, bool) {
+	switch dtype {
+	case dtypes.Float32:
+		for i := 0; i+4 <= len(data); i += 4 {
+			if v := float64(math.Float32frombits(binary.LittleEndian.Uint32(data[i:]))); v < 0 {
+				return i / 4, v, true
+			}
+		}
+	case dtypes.Float64:
+		for i := 0; i+8 <= len(data); i += 8 {
+			if v := math.Float64frombits(binary.LittleEndian.Uint64(data[i:])); v < 0 {
+				return i / 8, v, true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 // firstNonFinite returns the index and value of the first NaN or infinite value of a float32 or
@@ -435,7 +463,7 @@ func LoadCheckpoint(dir string) (Checkpoint, error) {
 // It allocates no tensor: the variables stay as bytes until a Trainer resumes from them.
 func ParseCheckpoint(data []byte) (Checkpoint, error) {
 	var cp Checkpoint
-	if err := json.Unmarshal(data, &cp); err != nil {
+	if err := files.UnmarshalStrict(data, &cp); err != nil {
 		return Checkpoint{}, fmt.Errorf("not a valid checkpoint (truncated or corrupt?): %w", err)
 	}
 	if err := cp.Validate(); err != nil {

@@ -334,6 +334,8 @@ func TestResumeRefusesBadCheckpoints(t *testing.T) {
 		want   []string
 	}{
 		{"version 1", func(cp *train.Checkpoint) { cp.Version = 1 }, []string{"version 1", "start a new run"}},
+		// Finite, so not caught as such: resumed, it gave NaN at the next step, blamed on the learning rate.
+		{"negative second moment", setFloat32(moment, 3, -5), []string{moment, "-5", "never negative"}},
 		{"huge shape", func(cp *train.Checkpoint) { variable(cp, w0).Shape = []int{100000, 100000} },
 			[]string{w0, "[100000 100000]", "over the limit"}},
 		{"overflowing shape", func(cp *train.Checkpoint) { variable(cp, w0).Shape = []int{1 << 40, 1 << 40} },
@@ -496,6 +498,20 @@ func TestParseCheckpoint(t *testing.T) {
 			t.Errorf("ParseCheckpoint(%q): no error", bad)
 		}
 	}
+	// A field this program never writes, or data after the end, is tampering.
+	text := string(data)
+	for name, bad := range map[string]string{
+		"unknown field":      strings.Replace(text, `"history":[`, `"bogus":1,"history":[`, 1),
+		"unknown field deep": strings.Replace(text, `"history":[{`, `"history":[{"bogus":1,`, 1),
+		"trailing data":      text + `{"format":"x"}`,
+	} {
+		if bad == text {
+			t.Fatalf("%s: the replacement did not apply", name)
+		}
+		if _, err := train.ParseCheckpoint([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
 }
 
 func TestDataFingerprint(t *testing.T) {
@@ -536,4 +552,55 @@ func TestDataFingerprint(t *testing.T) {
 		}
 		seen[got] = c.name
 	}
+}
+
+// TestCancelMidEpoch: a run interrupted in the middle of an epoch goes back to the end of the
+// last completed epoch, so that its model, its loss history and the checkpoint it writes agree,
+// and resuming from that checkpoint gives the uninterrupted run, loss by loss and weight by weight.
+func TestCancelMidEpoch(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs, cfg.CheckpointEvery = 4, 0 // Only the interruption writes a checkpoint before the end.
+	full, data := smallTrainer(t, cfg, train.Hooks{})
+	want, err := full.Run(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantParams, _ := full.Net.GetParams(full.Store)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	steps := 0
+	first, _ := smallTrainer(t, cfg, train.Hooks{Progress: func(train.Status) {
+		if steps++; steps == 6 { // Step 2 of epoch 1 (4 steps per epoch).
+			cancel()
+		}
+	}})
+	first.CheckpointDir = dir
+	res, err := first.Run(ctx, data)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if len(res.History) != 1 || res.Steps != 4 {
+		t.Errorf("stopped with %d epochs and %d steps, want 1 and 4 (the end of epoch 0)", len(res.History), res.Steps)
+	}
+	cp, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatalf("no checkpoint written at the interruption: %v", err)
+	}
+	if cp.Epochs != 1 || cp.Steps != 4 {
+		t.Errorf("checkpoint at %d epochs, %d steps; want 1 and 4", cp.Epochs, cp.Steps)
+	}
+	stopped, _ := first.Net.GetParams(first.Store)
+	if reflect.DeepEqual(stopped.Weights, wantParams.Weights) {
+		t.Fatal("the interrupted run has the full run's weights")
+	}
+	second, _ := smallTrainer(t, cfg, train.Hooks{})
+	second.Resume, second.CheckpointDir = &cp, dir
+	got, err := second.Run(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotParams, _ := second.Net.GetParams(second.Store)
+	sameTraining(t, "resumed after a mid-epoch interruption", got, gotParams, want, wantParams)
 }

@@ -184,10 +184,24 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	}
 	seconds := func() float64 { return offset + time.Since(start).Seconds() }
 	elapsed := func() time.Duration { return time.Duration(seconds() * float64(time.Second)) }
+	initialLoss := 0.0 // The full-data loss before training, when it is not finite.
 	report := func(epoch int) error {
 		l, err := evalWithoutDrawing(t.Store, evalLoss, x)
 		if err != nil {
 			return fmt.Errorf("loss on the whole data after epoch %d: %w", epoch, err)
+		}
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			if epoch < 0 {
+				// Not recorded; the first step, on a batch, names the cause (see divergence), or,
+				// if that batch's loss is finite, initialLossErr does after it.
+				initialLoss = l
+				return nil
+			}
+			kept := "the initial model is kept"
+			if epoch > 0 {
+				kept = fmt.Sprintf("the model of the end of epoch %d is kept", epoch-1)
+			}
+			return fmt.Errorf("%w: the loss on all the data is %v after epoch %d; %s", ErrDiverged, l, epoch, kept)
 		}
 		r := Record{Epoch: epoch, Loss: l, Seconds: seconds()}
 		res.Reports = append(res.Reports, r)
@@ -219,7 +233,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		for b := range batchesPerEpoch {
 			if err := ctx.Err(); err != nil {
 				res.Elapsed = elapsed()
-				return res, err
+				return res, t.stopAtEpochEnd(&res, b, good, err)
 			}
 			rows := perm[b*t.Config.BatchSize : min((b+1)*t.Config.BatchSize, n)]
 			l, err := step.Run(gather(flat, dim, rows))
@@ -234,6 +248,15 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 			}
 			res.Steps++
 			sum += l
+			if initialLoss != 0 {
+				if rerr := restoreVariables(t.Store, good); rerr != nil {
+					return res, rerr
+				}
+				res.Steps--
+				return res, fmt.Errorf("%w: the loss on all the data is %v on the initial weights, before any update, so the learning rate is not the cause: "+
+					"check the loss's options (a noise level so small or so large that the loss overflows float32) and the data's scale. The initial model is kept",
+					ErrDiverged, initialLoss)
+			}
 			if t.Hooks.Progress != nil {
 				t.Hooks.Progress(status(epoch, t.Config.Epochs, res.Steps, totalSteps, l, elapsed()))
 			}
@@ -246,15 +269,11 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		if t.Hooks.Snapshot != nil {
 			t.Hooks.Snapshot(epoch, t.Store)
 		}
-		if t.Config.ReportEvery > 0 && epoch%t.Config.ReportEvery == 0 {
-			if err := report(epoch); err != nil {
-				return res, err
-			}
-		}
 		last := epoch == t.Config.Epochs-1
-		if last && t.Config.ReportEvery > 0 && epoch%t.Config.ReportEvery != 0 {
-			if err := report(epoch); err != nil { // The loss of the final model, too.
-				return res, err
+		// Every ReportEvery-th epoch, and the final model's loss too.
+		if t.Config.ReportEvery > 0 && (epoch%t.Config.ReportEvery == 0 || last) {
+			if err := report(epoch); err != nil {
+				return res, t.undoEpoch(&res, good, batchesPerEpoch, err)
 			}
 		}
 		due := t.CheckpointDir != "" && (last || (t.Config.CheckpointEvery > 0 && (epoch+1)%t.Config.CheckpointEvery == 0))
@@ -292,6 +311,40 @@ func (t *Trainer) divergence(l float64, epoch, b, steps, first int) error {
 	}
 	return fmt.Errorf("%w: the loss is %v at epoch %d, batch %d (step %d); %s. "+
 		"The learning rate (%g) may be too large for this loss", ErrDiverged, l, epoch, b, steps, kept, t.Config.LearningRate)
+}
+
+// undoEpoch takes back the epoch just finished when its report found the loss on all the data not
+// finite (err wraps ErrDiverged): the store goes back to the end of the epoch before (good), and
+// the epoch's record and steps are removed. Other errors are returned as they are.
+func (t *Trainer) undoEpoch(res *Result, good []SavedVariable, steps int, err error) error {
+	if !errors.Is(err, ErrDiverged) {
+		return err
+	}
+	if rerr := restoreVariables(t.Store, good); rerr != nil {
+		return rerr
+	}
+	res.History = res.History[:len(res.History)-1]
+	res.Steps -= steps
+	return err
+}
+
+// stopAtEpochEnd ends a run cancelled after stepsInEpoch steps of an unfinished epoch: the store
+// goes back to the end of the last completed epoch (the variables good), so that the model, the
+// loss history and the checkpoint written for it (when CheckpointDir is set) all describe the same
+// epochs, and a resume continues exactly as an uninterrupted run. It returns cause, ctx's error.
+func (t *Trainer) stopAtEpochEnd(res *Result, stepsInEpoch int, good []SavedVariable, cause error) error {
+	if stepsInEpoch > 0 {
+		if err := restoreVariables(t.Store, good); err != nil {
+			return err
+		}
+		res.Steps -= stepsInEpoch
+	}
+	if t.CheckpointDir != "" && len(res.History) > 0 {
+		if err := t.checkpoint(*res, len(res.History), good); err != nil {
+			return err
+		}
+	}
+	return cause
 }
 
 // Step is one compiled optimiser step: the loss on a batch, its gradients with respect to the
@@ -446,8 +499,8 @@ func ToTensor(points [][]float64) (*tensors.Tensor, error) {
 			return nil, fmt.Errorf("point %d has %d coordinates, point 0 has %d", i, len(p), dim)
 		}
 		for j, v := range p {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("point %d coordinate %d is %v", i, j, v)
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.IsInf(float64(float32(v)), 0) {
+				return nil, fmt.Errorf("point %d coordinate %d is %v, not a finite float32", i, j, v)
 			}
 		}
 	}

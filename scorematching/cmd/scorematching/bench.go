@@ -24,6 +24,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *steps <= 0 {
 		return fmt.Errorf("--steps must be positive, got %d", *steps)
 	}
+	if *workload != "dim" {
+		for _, f := range []string{"loss", "dims"} {
+			if isSet(fs, f) {
+				return fmt.Errorf("--%s is for the dim workload; workload %s does not use it", f, *workload)
+			}
+		}
+	}
 	dims, err := splitInts(*dimsFlag)
 	if err != nil {
 		return fmt.Errorf("--dims: %w", err)
@@ -39,7 +46,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *label == "" {
 		*label = *config
 	}
-	results, err := bench.Run(b, *label, *workload, *steps, dims, *lossName)
+	results, err := bench.Run(ctx, b, *label, *workload, *steps, dims, *lossName)
 	stopped(ctx)
 	for _, r := range results {
 		line, _ := json.Marshal(r)

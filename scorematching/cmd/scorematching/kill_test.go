@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosm/gosm/scorematching/train"
 )
 
 // TestKillAndResume: a training killed with SIGKILL in the middle loses at most one checkpoint
@@ -135,15 +137,23 @@ func TestInterruptKeepsModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
-		t.Errorf("interrupted run: %v, want exit status 1", err)
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != exitInterrupted {
+		t.Errorf("interrupted run: %v, want exit status %d", err, exitInterrupted)
 	}
-	if !strings.Contains(stderr.String(), "stopped after") || !strings.Contains(stderr.String(), "context canceled") {
+	if !strings.Contains(stderr.String(), "stopped after") || !strings.Contains(stderr.String(), "interrupted; the model of the last completed epoch") {
 		t.Errorf("stderr does not report the interruption: %q", stderr.String())
 	}
 	rows := lossColumns(t, dir)
 	if len(rows) < 4 { // Header and at least three epochs.
 		t.Errorf("log.csv has %d lines after an interruption past epoch 3", len(rows))
+	}
+	// The checkpoint, the log and the model describe the same epochs: a resume loses nothing.
+	cp, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Epochs != len(rows)-1 {
+		t.Errorf("after the interruption the checkpoint has %d epochs, log.csv %d", cp.Epochs, len(rows)-1)
 	}
 	for _, f := range []string{"model.json", "summary.json", "learned_score.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {

@@ -93,11 +93,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		case errors.Is(err, errUsage):
 			return 2
+		case errors.Is(err, context.Canceled):
+			// A Ctrl-C or SIGTERM that the command honoured between two steps: what it had is written.
+			fmt.Fprintf(stderr, "scorematching %s: interrupted; %s\n", args[0], interruptedNote(args[0]))
+			return exitInterrupted
 		}
 		fmt.Fprintf(stderr, "scorematching %s: %v\n", args[0], err)
 		return 1
 	}
 	return 0
+}
+
+// exitInterrupted is the exit status of a command stopped by its first Ctrl-C or SIGTERM, after
+// writing what it had (128 + SIGINT, as a shell reports an interrupted program).
+const exitInterrupted = 130
+
+// interruptedNote says what an interrupted command left behind.
+func interruptedNote(command string) string {
+	switch command {
+	case "train", "reproduce":
+		return "the model of the last completed epoch, its log, figures and checkpoint are written (continue with --resume DIR)"
+	}
+	return "nothing was written"
 }
 
 // isHelp reports whether arg asks for help at the top level.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -5,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/limits"
 )
 
@@ -220,7 +225,7 @@ func TestScoreEveryModel(t *testing.T) {
 		want []string
 	}{
 		{"noise-conditional, 3 columns", []string{"--model", noise, "--points", three}, []string{"want 2 columns, got 3"}},
-		{"3-D, 2 columns", []string{"--model", cube, "--points", two}, []string{"want 3 columns, got 2"}},
+		{"3-D, 2 columns", []string{"--model", cube, "--points", two}, []string{"takes 3-D points"}},
 		{"--sigma for a plain model", []string{"--model", plain, "--points", two, "--sigma", "0.5"}, []string{"--sigma", "noise-conditional"}},
 		{"negative --sigma", []string{"--model", noise, "--points", two, "--sigma", "-1"}, []string{"--sigma", "-1"}},
 		{"beyond float32", []string{"--model", plain, "--points", write("big.csv", "1,2\n1e39,0\n")}, []string{"line 2", "1e39", "float32"}},
@@ -270,4 +275,88 @@ func TestDivergedAtOnce(t *testing.T) {
 	if strings.Contains(string(data), "final_loss") {
 		t.Errorf("summary.json gives a final loss though no epoch completed:\n%s", data)
 	}
+}
+
+// TestProbedFailures: what a second round of probing the command found, each now refused with a
+// message naming the value, or fixed.
+func TestProbedFailures(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base")
+	mustRun(t, trainArgs("--checkpoint-every", "1", "--out", base)...)
+	ncsn := filepath.Join(dir, "ncsn")
+	mustRun(t, trainArgs("--loss", "ncsn", "--sigmas", "0.1,1,3", "--out", ncsn)...)
+	pts := filepath.Join(dir, "p.csv")
+	os.WriteFile(pts, []byte("0.5,0.5\n"), 0o644)
+
+	// Fewer particles than the paths --plot draws.
+	if stdout, _ := mustRun(t, "sample", "--model", base, "--n", "5", "--steps", "10"); strings.Count(stdout, "\n") != 6 {
+		t.Errorf("sample --n 5 printed %q", stdout)
+	}
+	// A model whose metadata lists more noise levels than the program takes.
+	many := filepath.Join(dir, "many")
+	os.MkdirAll(many, 0o755)
+	var m map[string]any
+	data, _ := os.ReadFile(filepath.Join(ncsn, "model.json"))
+	json.Unmarshal(data, &m)
+	levels := make([]float64, 20000)
+	for i := range levels {
+		levels[i] = 1 / float64(i+1)
+	}
+	m["meta"].(map[string]any)["sigmas"] = levels
+	data, _ = json.Marshal(m)
+	os.WriteFile(filepath.Join(many, "model.json"), data, 0o644)
+	// A named pipe where model.json should be: refused at once, not a hang.
+	fifo := filepath.Join(dir, "fifo")
+	os.MkdirAll(fifo, 0o755)
+	if err := syscall.Mkfifo(filepath.Join(fifo, "model.json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plotFifo := filepath.Join(dir, "plot.png")
+	if err := syscall.Mkfifo(plotFifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"--plot into a run's model.json", []string{"sample", "--model", base, "--n", "5", "--steps", "5", "--plot", filepath.Join(base, "model.json")}, []string{"--plot", "ending in .png"}},
+		{"--plot onto a named pipe", []string{"sample", "--model", base, "--n", "5", "--steps", "5", "--plot", plotFifo}, []string{"not a regular file"}},
+		{"model.json a named pipe", []string{"score", "--model", fifo, "--points", pts}, []string{"not a regular file"}},
+		{"20000 noise levels in model.json", []string{"score", "--model", many, "--points", pts}, []string{"20000", "10000"}},
+		{"scores not finite", []string{"score", "--model", ncsn, "--points", pts, "--sigma", "1e-300"}, []string{"not finite", "1e-300"}},
+		{"epochs beyond counting", trainArgs("--epochs", "9223372036854775807", "--out", out), []string{"9223372036854775807"}},
+		{"sigma beyond float32", trainArgs("--loss", "denoising", "--sigma", "1e39", "--out", out), []string{"1e+39", "float32"}},
+		{"a ring too large for float32", trainArgs("--radius", "1e20", "--out", out), []string{"ring", "radius=1e+20", "float32"}},
+		{"data parameters too large", trainArgs("--dataset", "swissroll", "--data-params", "scale=1e300", "--out", out), []string{"swissroll", "scale=1e+300"}},
+		{"--loss for the blog workload", []string{"bench", "--workload", "blog", "--loss", "sliced"}, []string{"--loss", "dim workload"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				code, stdout, stderr := runCmd(t, c.args...)
+				checkFailure(t, code, 1, stderr, c.want)
+				if c.args[0] != "train" && stdout != "" {
+					t.Errorf("a failed %s wrote %q", c.args[0], stdout)
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatal("still running after 60 s: a hang")
+			}
+			os.RemoveAll(out)
+		})
+	}
+	// A second process writing a run directory in use is refused.
+	unlock, err := files.Lock(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, "train", "--resume", base, "--epochs", "3")
+	unlock()
+	checkFailure(t, code, 1, stderr, []string{"in use by another scorematching process"})
+	mustRun(t, "train", "--resume", base, "--epochs", "2")
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/net"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/points"
@@ -32,6 +35,9 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := required(fs, "model"); err != nil {
 		return err
+	}
+	if *plotFile != "" && !strings.EqualFold(filepath.Ext(*plotFile), ".png") {
+		return fmt.Errorf("--plot %q: the figure is a PNG image; give a file name ending in .png", *plotFile)
 	}
 	switch {
 	case *n <= 0:
@@ -78,13 +84,13 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		m := net.NoiseMLP{Sizes: saved.Sizes}
 		res, err = sample.Annealed(ctx, b, store, m.Apply, sample.AnnealedConfig{N: *n, Sigmas: sigmas, StepsPerLevel: *steps,
-			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep * len(sigmas), TrajectoryPoints: 8})
+			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep * len(sigmas), TrajectoryPoints: min(plottedPaths, *n)})
 		if err != nil {
 			return err
 		}
 	} else {
 		res, err = sample.Langevin(ctx, b, store, sample.MLPScore(net.MLP{Sizes: saved.Sizes}), sample.Config{N: *n, Steps: *steps,
-			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep, TrajectoryPoints: 8})
+			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep, TrajectoryPoints: min(plottedPaths, *n)})
 		if err != nil {
 			return err
 		}
@@ -158,11 +164,17 @@ func dataExtent(meta map[string]any, dim int) float64 {
 	return 1.1 * m
 }
 
+// plottedPaths is how many particles' paths sample --plot draws.
+const plottedPaths = 8
+
 // metaSigmas reads the noise levels a noise-conditional model was trained with.
 func metaSigmas(meta map[string]any) ([]float64, error) {
 	raw, ok := meta[net.MetaSigmas].([]any)
 	if !ok || len(raw) == 0 {
 		return nil, fmt.Errorf("the model's metadata has no noise levels (%q): was it trained with --loss ncsn?", net.MetaSigmas)
+	}
+	if len(raw) > loss.MaxNoiseLevels {
+		return nil, fmt.Errorf("the model's metadata lists %d noise levels, more than %d, the most this program takes", len(raw), loss.MaxNoiseLevels)
 	}
 	sigmas := make([]float64, len(raw))
 	for i, v := range raw {
@@ -171,6 +183,9 @@ func metaSigmas(meta map[string]any) ([]float64, error) {
 			return nil, fmt.Errorf("the model's noise level %d is %v", i, v)
 		}
 		sigmas[i] = f
+	}
+	if err := loss.CheckSigmas(sigmas); err != nil {
+		return nil, fmt.Errorf("the model's noise levels: %w", err)
 	}
 	return sigmas, nil
 }

@@ -87,6 +87,13 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
+	if i, j, ok := firstNonFinite(scores); ok {
+		cause := "the model's weights are too large"
+		if noiseNet {
+			cause = fmt.Sprintf("the noise level %g is too extreme, or the model's weights too large", *sigma)
+		}
+		return fmt.Errorf("the score at point %d %v is %v, not finite in float32 (%s): nothing written", i+1, pts[i], scores[i][j], cause)
+	}
 	// Written to a buffer first so that a failure never leaves partial output.
 	var buf bytes.Buffer
 	if err := points.Write(&buf, header(dim), pts, scores); err != nil {
@@ -125,4 +132,16 @@ func header(dim int) string {
 		}
 	}
 	return strings.Join(cols, ",")
+}
+
+// firstNonFinite returns the first row and column of rows that is NaN or infinite.
+func firstNonFinite(rows [][]float64) (int, int, bool) {
+	for i, r := range rows {
+		for j, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
 }

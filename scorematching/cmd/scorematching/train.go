@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/toy"
 
@@ -178,6 +179,11 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, overwr
 	if err := checkWritableDir(dir); err != nil {
 		return err
 	}
+	unlock, err := files.Lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	b, err := backend.New()
 	if err != nil {
 		return err
@@ -203,6 +209,11 @@ func resumeAndWrite(ctx context.Context, dir string, epochs int, stdout, stderr 
 	if err := checkWritableDir(dir); err != nil { // Before training, not after.
 		return err
 	}
+	unlock, err := files.Lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if removed, err := experiment.RemoveLeftovers(dir); err != nil {
 		return err
 	} else if len(removed) > 0 {
