@@ -638,9 +638,10 @@ func readDatasetResult(dir string) (DatasetResult, error) {
 const DatasetPanelSide = 3.4 * vg.Inch
 
 // DatasetGrid draws one row per named data set saved in outDir by RunDataset, with three
-// panels: the data, the learned score field over them (for ncsn, at the smallest noise level),
-// and the samples, on the same window. It loads each run (Load) to evaluate its network on the
-// grid, returns the figure as PNG bytes, and also writes it to outDir/grid.png.
+// panels: the data, the learned score field over them (for ncsn, at the smallest noise level;
+// over the shaded log-density where it is known), and the samples, on the same window. It loads
+// each run (Load) to evaluate its network on the grid, returns the figure as PNG bytes, and also
+// writes it to outDir/grid.png.
 func DatasetGrid(b compute.Backend, outDir string, names []string) ([]byte, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no dataset to draw")
@@ -705,12 +706,13 @@ func datasetRow(b compute.Backend, dir string) ([]*plot.Plot, error) {
 	if res.FisherRelative != nil {
 		fieldTitle += fmt.Sprintf(", rel. Fisher %.3f", *res.FisherRelative)
 	}
-	scale := plots.ArrowScale(step, learned)
-	fieldFig, err := plots.Quiver(fieldTitle, learned, shown[:min(len(shown), 1000)], half+step, step, scale)
+	// The data set's log-density is shaded where it is known (for ncsn, that of the data, not of
+	// the data blurred at sigma_L, which is what the network learned).
+	fieldFig, err := plots.QuiverWith(fieldTitle, learned, shown[:min(len(shown), 1000)], half+step, step,
+		plots.QuiverOptions{LogDensity: run.LogDensity()})
 	if err != nil {
 		return nil, err
 	}
-	fieldFig.Title.Text = fmt.Sprintf("%s\n(arrow one grid step long: |s| = %.3g; long ones cut)", fieldTitle, step/scale)
 	sampler := "Langevin"
 	if res.Recipe.Sampler == SamplerAnnealed {
 		sampler = "annealed Langevin"

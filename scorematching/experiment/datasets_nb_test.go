@@ -3,6 +3,7 @@ package experiment_test
 import (
 	"bytes"
 	"context"
+	stdpng "image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -162,6 +164,12 @@ func TestRunDataset(t *testing.T) {
 	}
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Error("the grid is not a PNG")
+	}
+	// Both data sets have a known density: it is shaded under the learned fields.
+	if img, err := stdpng.Decode(bytes.NewReader(png)); err != nil {
+		t.Error(err)
+	} else if f := exactFraction(img, plots.ShadingColor(0)); f < 0.005 {
+		t.Errorf("the grid's top density band covers %.4f of it, want the fields shaded", f)
 	}
 	if _, err := os.Stat(filepath.Join(dir, experiment.DatasetGridFile)); err != nil {
 		t.Error(err)

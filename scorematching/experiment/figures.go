@@ -87,15 +87,69 @@ func (o *Outcome) ScoreFields() (truth, learned plots.Field, err error) {
 	return truth, plots.Field{Points: truth.Points, Vectors: vectors}, nil
 }
 
-// FieldFigure draws a score field over samples on the ring's window, its arrows scaled to be
-// readable (see plots.Quiver).
+// RingArrowUnit is the arrow scale of the ring's quiver figures: the |s| that an arrow one grid
+// step long stands for, plots.ArrowUnit of the ring's true score on the blog grid (50 for the
+// blog's ring).
+func RingArrowUnit(r toy.Ring) (float64, error) {
+	truth, err := TrueField(r)
+	if err != nil {
+		return 0, err
+	}
+	return plots.ArrowUnit(truth), nil
+}
+
+// FieldFigure draws a score field over samples on the ring's window, with the ring's log-density
+// shaded under it, and its arrows on the scale of the ring's true score (RingArrowUnit; see
+// plots.QuiverWith), which the title states: figures of the same ring (the true score, a learned
+// one, the field learned so far) compare arrow for arrow. A field whose typical magnitude is more
+// than ten times smaller or larger than the true score's (the post's formula is about a hundred
+// times weaker) would show as dots or a thicket on that scale: it gets its own, and a line of the
+// title says so and by how much.
 func FieldFigure(title string, r toy.Ring, field plots.Field, samples [][]float64) (*plot.Plot, error) {
-	return plots.Quiver(title, field, samples, GridHalf(r)+GridStep, GridStep, 0)
+	unit, err := RingArrowUnit(r)
+	if err != nil {
+		return nil, err
+	}
+	opts := plots.QuiverOptions{Unit: unit, LogDensity: r.LogDensity}
+	if own := plots.ArrowUnit(field); own < unit/10 || own > unit*10 {
+		opts.Unit = own
+		if own < unit {
+			opts.Note = fmt.Sprintf("(own scale: %.3g times less |s| per arrow length than the true score's)", unit/own)
+		} else {
+			opts.Note = fmt.Sprintf("(own scale: %.3g times more |s| per arrow length than the true score's)", own/unit)
+		}
+	}
+	return plots.QuiverWith(title, field, samples, GridHalf(r)+GridStep, GridStep, opts)
+}
+
+// LogDensity returns the log-density of the outcome's data set where it is known in closed form
+// (toy.Analytic) and the data lie in the plane, nil otherwise: the shading of its quiver figures.
+func (o *Outcome) LogDensity() func(x []float64) float64 {
+	dist, err := o.Options.Data()
+	if err != nil || dist.Dim() != 2 {
+		return nil
+	}
+	if a, ok := dist.(toy.Analytic); ok {
+		return a.LogDensity
+	}
+	return nil
+}
+
+// QuiverOptions returns how the outcome's score fields are drawn: the data set's log-density
+// shaded under the arrows where it is known, and one arrow scale for all its field figures, that
+// of the true score where it is known (truth from ScoreFields), of the learned one otherwise.
+func (o *Outcome) QuiverOptions(truth, learned plots.Field) plots.QuiverOptions {
+	ref := learned
+	if truth.Vectors != nil {
+		ref = truth
+	}
+	return plots.QuiverOptions{Unit: plots.ArrowUnit(ref), LogDensity: o.LogDensity()}
 }
 
 // Figures returns the outcome's figures by file name: the data with the true score (where known),
 // the learned score, both side by side, and the loss curve. Data in other than two dimensions
-// have the loss curve only (a score field is drawn in the plane).
+// have the loss curve only (a score field is drawn in the plane). The fields are drawn on one
+// arrow scale (see QuiverOptions), over the shaded log-density where it is known.
 func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 	lossFig, err := o.lossCurves(o.Result)
 	if err != nil {
@@ -110,8 +164,9 @@ func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 		return nil, err
 	}
 	half, step := o.Window()
+	opts := o.QuiverOptions(truth, learned)
 	quiver := func(title string, f plots.Field, samples [][]float64) (*plot.Plot, error) {
-		return plots.Quiver(title, f, samples, half+step, step, 0)
+		return plots.QuiverWith(title, f, samples, half+step, step, opts)
 	}
 	shown := o.Data
 	if len(shown) > 2000 {
@@ -131,16 +186,22 @@ func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		trueFig2, _ := quiver("True score", truth, shown)
-		learnedFig2, _ := quiver(learnedTitle, learned, shown)
+		left, right, err := plots.QuiverPair(plots.QuiverPanel{Title: "True score", Field: truth, Samples: shown},
+			plots.QuiverPanel{Title: learnedTitle, Field: learned, Samples: shown}, half+step, step, opts)
+		if err != nil {
+			return nil, err
+		}
 		figs["true_score.png"] = []*plot.Plot{trueFig}
-		figs["comparison.png"] = []*plot.Plot{trueFig2, learnedFig2}
+		figs["comparison.png"] = []*plot.Plot{left, right}
 	} else {
 		dataFig, err := plots.Samples("Samples", shown, half+step)
 		if err != nil {
 			return nil, err
 		}
-		learnedFig2, _ := quiver(learnedTitle, learned, nil)
+		learnedFig2, err := quiver(learnedTitle, learned, nil)
+		if err != nil {
+			return nil, err
+		}
 		figs["comparison.png"] = []*plot.Plot{dataFig, learnedFig2}
 	}
 	return figs, nil
@@ -171,20 +232,22 @@ func Watch(b compute.Backend, o Options, store *model.Store) (*Outcome, error) {
 
 // ProgressFigures returns two figures of a run in progress (see Watch): the loss curves of the
 // epochs so far, and the score field the network has learned so far on the run's window (for a
-// noise-conditional network, at the smallest noise level) over 500 of the training points.
+// noise-conditional network, at the smallest noise level) over 500 of the training points, on
+// the scale of the true score where it is known (so that the arrows' growth over the epochs shows)
+// and over the shaded log-density.
 func (o *Outcome) ProgressFigures(history []train.Record) ([]*plot.Plot, error) {
 	lossFig, err := o.lossCurves(train.Result{History: history})
 	if err != nil {
 		return nil, err
 	}
-	_, learned, err := o.ScoreFields()
+	truth, learned, err := o.ScoreFields()
 	if err != nil {
 		return nil, err
 	}
 	half, step := o.Window()
 	title := fmt.Sprintf("Learned score after %d epochs", len(history))
 	shown := o.Data[:min(500, len(o.Data))] // A few data points, to see where the field should point.
-	fieldFig, err := plots.Quiver(title, learned, shown, half+step, step, 0)
+	fieldFig, err := plots.QuiverWith(title, learned, shown, half+step, step, o.QuiverOptions(truth, learned))
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +255,8 @@ func (o *Outcome) ProgressFigures(history []train.Record) ([]*plot.Plot, error) 
 }
 
 // LossFigure plots the exact loss of a run on the ring r: see LossCurves, with the loss of the
-// true score, -0.5 E||s||^2, the lowest value the exact loss can reach, as a dashed line.
+// true score, -0.5 E||s||^2, the lowest value the exact loss can reach, as a dashed line, and the
+// gap to it on a log scale in an inset.
 func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
 	var minimum *float64
 	if m, err := TrueScoreLoss(r); err == nil {
@@ -202,7 +266,9 @@ func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
 }
 
 // LossCurves plots, against the number of epochs completed, the mean mini-batch loss of every
-// epoch, the full-data reports, and, if minimum is not nil, that value as a dashed line.
+// epoch, the full-data reports, and, if minimum is not nil, that value as a dashed line and, in an
+// inset, the gap of the losses to it on a log scale (plots.FloorGap): on the main axis the last
+// epochs are a flat line on the floor, in the inset the approach to it goes on.
 func LossCurves(res train.Result, title string, minimum *float64) (*plot.Plot, error) {
 	var curves []plots.Curve
 	if len(res.History) > 0 {
@@ -217,7 +283,20 @@ func LossCurves(res train.Result, title string, minimum *float64) (*plot.Plot, e
 	if len(curves) == 0 {
 		return nil, fmt.Errorf("no loss history to plot")
 	}
-	return plots.Loss(title, curves...)
+	return lossWithFloor(title, minimum, curves)
+}
+
+// lossWithFloor is plots.Loss with, if minimum is not nil, the inset of the gap to it (left out
+// when no loss lies above it).
+func lossWithFloor(title string, minimum *float64, curves []plots.Curve) (*plot.Plot, error) {
+	p, err := plots.Loss(title, curves...)
+	if err != nil || minimum == nil {
+		return p, err
+	}
+	if inset, err := plots.FloorGap(*minimum, curves...); err == nil {
+		p.Add(inset)
+	}
+	return p, nil
 }
 
 // recordCurve returns the losses of records against the number of epochs completed.
@@ -233,7 +312,7 @@ func recordCurve(name string, records []train.Record) plots.Curve {
 // minimumCurve is the dashed line of the loss's lowest value (the true score's), from epoch 0 to last.
 func minimumCurve(minimum, last float64) plots.Curve {
 	return plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", minimum),
-		Epochs: []float64{0, last}, Values: []float64{minimum, minimum}, Dashed: true}
+		Epochs: []float64{0, last}, Values: []float64{minimum, minimum}, Dashed: true, Color: plots.OkabeBlack}
 }
 
 // TrueScoreLoss is -0.5 E||s(x)||^2 for the ring: the exact loss of the true score, and the

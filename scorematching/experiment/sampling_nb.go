@@ -195,12 +195,32 @@ func PathsUpTo(res sample.Result, step int) [][][]float64 {
 	return out
 }
 
+// StepsUpTo returns the step numbers of the positions PathsUpTo(res, step) keeps: those of
+// res.TrajectorySteps up to and including step.
+func StepsUpTo(res sample.Result, step int) []int {
+	keep := 0
+	for keep < len(res.TrajectorySteps) && res.TrajectorySteps[keep] <= step {
+		keep++
+	}
+	return res.TrajectorySteps[:keep:keep]
+}
+
 // TrajectoryFigure draws a score field as arrows (plots.Quiver, with its scaling) over samples,
 // and on top the paths of a few particles: paths[p][t] is the position of particle p at its t-th
 // recorded step (sample.Result.Trajectories). Each path is a coloured line from an open circle
 // (its start) to a filled dot (its end). The window is [-half, half]^2 and step is the spacing of
-// the field's grid. field may be empty (no arrows).
+// the field's grid. field may be empty (no arrows). A line under the title says which particles
+// the paths are (samples taken as all the particles) and how many positions each has;
+// TrajectoryFigureAt also says every how many steps they were recorded.
 func TrajectoryFigure(title string, field plots.Field, samples [][]float64, paths [][][]float64, half, step float64) (*plot.Plot, error) {
+	return TrajectoryFigureAt(title, field, samples, paths, nil, half, step)
+}
+
+// TrajectoryFigureAt is TrajectoryFigure for paths recorded at the given step numbers (e.g.
+// PathsUpTo(res, n) with StepsUpTo(res, n)), which the line under the title states
+// (plots.PathsCaption): "paths: particles 1-8 of 2000, position every 10 steps (steps 0-400)".
+func TrajectoryFigureAt(title string, field plots.Field, samples [][]float64, paths [][][]float64, steps []int, half, step float64) (*plot.Plot, error) {
+	title += "\n" + plots.PathsCaption(paths, len(samples), steps)
 	var p *plot.Plot
 	var err error
 	if len(field.Points) > 0 {
@@ -266,7 +286,7 @@ func AngleFigure(title string, bins int, sets ...PointSet) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("angle figure: set %q: %w", s.Name, err)
 		}
-		line.Color, line.Width = plots.PathPalette[i%len(plots.PathPalette)], vg.Points(1.5)
+		line.Color, line.Width = plots.PaletteColor(i), vg.Points(1.5)
 		p.Add(line)
 		p.Legend.Add(s.Name, line)
 	}

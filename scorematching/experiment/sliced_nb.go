@@ -207,20 +207,12 @@ func hutchinsonGrid(maxM int) []int {
 	return append(out, maxM)
 }
 
-// Colours of the notebook's line plots: one per projection distribution or loss.
-var slicedPalette = []color.Color{
-	color.NRGBA{R: 200, G: 60, B: 30, A: 255},
-	color.NRGBA{R: 30, G: 90, B: 190, A: 255},
-	color.NRGBA{R: 20, G: 140, B: 60, A: 255},
-	color.NRGBA{R: 120, G: 60, B: 160, A: 255},
-}
-
 func slicedLine(pts plotter.XYs, i int, dashed bool) (*plotter.Line, error) {
 	line, err := plotter.NewLine(pts)
 	if err != nil {
 		return nil, err
 	}
-	line.Color = slicedPalette[i%len(slicedPalette)]
+	line.Color = plots.PaletteColor(i)
 	line.Width = vg.Points(1.5)
 	if dashed {
 		line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
@@ -238,33 +230,9 @@ func slicedLogLogPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
-// LogTicks125 labels a logarithmic axis at 1, 2 and 5 times the powers of ten (gonum's
-// plot.LogTicks labels the powers of ten only, which leaves short ranges with one label or none),
-// with unlabelled minor ticks at the other integers times the powers of ten.
-type LogTicks125 struct{}
-
-// Ticks implements plot.Ticker.
-func (LogTicks125) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) {
-		return nil
-	}
-	var ticks []plot.Tick
-	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
-		base := math.Pow(10, e)
-		for k := 1; k <= 9; k++ {
-			v := float64(k) * base
-			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if k == 1 || k == 2 || k == 5 {
-				t.Label = fmt.Sprintf("%g", v)
-			}
-			ticks = append(ticks, t)
-		}
-	}
-	return ticks
-}
+// LogTicks125 labels a logarithmic axis at 1, 2 and 5 times the powers of ten (see
+// plots.LogTicks125, where it now lives).
+type LogTicks125 = plots.LogTicks125
 
 // HutchinsonFigures draws the curves of HutchinsonConvergence for the matrix whose trace is
 // trace: the running mean of one sequence against M (log scale) with tr(A) dashed, and the RMS
@@ -475,6 +443,7 @@ func SampleMeanStd(values []float64) (mean, std float64) {
 // RunsLossFigure plots the mean mini-batch loss per epoch of several runs on one figure, each
 // named by its loss, with minimum (if not nil) as a dashed line: the exact, sliced and
 // variance-reduced sliced losses all estimate the same quantity, so their curves can be compared.
+// With a minimum, an inset shows each run's gap to it on a log scale (see LossCurves).
 func RunsLossFigure(title string, minimum *float64, runs ...*Outcome) (*plot.Plot, error) {
 	var curves []plots.Curve
 	last := 0.0
@@ -492,7 +461,7 @@ func RunsLossFigure(title string, minimum *float64, runs ...*Outcome) (*plot.Plo
 	if minimum != nil {
 		curves = append(curves, minimumCurve(*minimum, last))
 	}
-	return plots.Loss(title, curves...)
+	return lossWithFloor(title, minimum, curves)
 }
 
 // StepCostFigure plots bench results (e.g. of bench.DimLoss) as milliseconds per training step
@@ -600,7 +569,7 @@ func RadialScoreFigure(title string, ring toy.Ring, runs ...*Outcome) (*plot.Plo
 	if err != nil {
 		return nil, err
 	}
-	truth.Dashed = true
+	truth.Dashed, truth.Color = true, plots.OkabeBlack
 	curves = append(curves, truth)
 	p, err := plots.Loss(title, curves...)
 	if err != nil {

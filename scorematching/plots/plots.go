@@ -52,12 +52,6 @@ func ZeroNear(points, vectors [][]float64, radius float64) [][]float64 {
 	return out
 }
 
-var (
-	sampleColor = color.NRGBA{R: 31, G: 119, B: 180, A: 90}
-	arrowColor  = color.NRGBA{R: 20, G: 20, B: 20, A: 255}
-	curveColor  = color.NRGBA{R: 214, G: 39, B: 40, A: 255}
-)
-
 // Samples returns a scatter plot of 2-D points on a square window [-half, half]^2.
 func Samples(title string, points [][]float64, half float64) (*plot.Plot, error) {
 	p := square(title, half)
@@ -106,7 +100,8 @@ type Field struct {
 // ArrowScale returns the factor that turns field vectors into arrows on a grid of spacing step:
 // the median length of the vectors becomes 0.7 grid steps. A score field spans orders of
 // magnitude (it is small on the data and grows far from it), so a scale set by the median keeps
-// the arrows near the data readable; Quiver caps the longest ones.
+// the arrows near the data readable. ArrowUnit is the same choice rounded to a plain number, as
+// the figures state it: one grid step of arrow stands for |s| = ArrowUnit.
 func ArrowScale(step float64, f Field) float64 {
 	var lengths []float64
 	for _, v := range f.Vectors {
@@ -122,75 +117,16 @@ func ArrowScale(step float64, f Field) float64 {
 }
 
 // Quiver returns a plot of the field as arrows over optional samples, in the square window
-// [-half, half]^2. Arrow length is scale * |vector| (pass scale 0 to use ArrowScale), capped at
-// 1.3 grid steps so that the huge scores far from the data do not cover the figure; the title
-// says which score magnitude one grid step stands for.
+// [-half, half]^2 whose grid has spacing step: QuiverWith with one grid step of arrow standing for
+// |s| = step/scale (pass scale 0 for ArrowUnit of the field). Arrows are to scale up to one grid
+// step and grow by one step each time |s| doubles beyond it (ArrowSteps), so the growth of a score
+// far from the data shows; the title states the scale.
 func Quiver(title string, field Field, samples [][]float64, half, step, scale float64) (*plot.Plot, error) {
-	if len(field.Points) != len(field.Vectors) {
-		return nil, fmt.Errorf("quiver %q: %d points for %d vectors", title, len(field.Points), len(field.Vectors))
+	var unit float64
+	if scale != 0 {
+		unit = step / scale
 	}
-	if scale == 0 {
-		scale = ArrowScale(step, field)
-	}
-	p := square(fmt.Sprintf("%s\n(an arrow one grid step long is |s| = %.3g; longer ones capped)", title, step/scale), half)
-	if err := addSamples(p, samples); err != nil {
-		return nil, err
-	}
-	p.Add(&arrows{field: field, scale: scale, maxLen: 1.3 * step})
-	return p, nil
-}
-
-// arrows is a gonum plotter that draws a quiver plot.
-type arrows struct {
-	field         Field
-	scale, maxLen float64
-}
-
-// Plot implements plot.Plotter.
-func (a *arrows) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	style := draw.LineStyle{Color: arrowColor, Width: vg.Points(0.8)}
-	for i, pt := range a.field.Points {
-		v := a.field.Vectors[i]
-		dx, dy := v[0]*a.scale, v[1]*a.scale
-		l := math.Hypot(dx, dy)
-		if l == 0 || math.IsNaN(l) {
-			continue
-		}
-		if l > a.maxLen {
-			dx, dy = dx*a.maxLen/l, dy*a.maxLen/l
-		}
-		from := vg.Point{X: trX(pt[0]), Y: trY(pt[1])}
-		to := vg.Point{X: trX(pt[0] + dx), Y: trY(pt[1] + dy)}
-		c.StrokeLine2(style, from.X, from.Y, to.X, to.Y)
-		drawHead(c, style, from, to)
-	}
-}
-
-func drawHead(c draw.Canvas, style draw.LineStyle, from, to vg.Point) {
-	dx, dy := float64(to.X-from.X), float64(to.Y-from.Y)
-	l := math.Hypot(dx, dy)
-	head := math.Min(0.35*l, float64(vg.Points(4)))
-	if head < float64(vg.Points(0.5)) {
-		return
-	}
-	angle := math.Atan2(dy, dx)
-	for _, side := range []float64{-1, 1} {
-		a := angle + math.Pi - side*0.45
-		end := vg.Point{X: to.X + vg.Length(head*math.Cos(a)), Y: to.Y + vg.Length(head*math.Sin(a))}
-		c.StrokeLine2(style, to.X, to.Y, end.X, end.Y)
-	}
-}
-
-// DataRange implements plot.DataRanger.
-func (a *arrows) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, ymin = math.Inf(1), math.Inf(1)
-	xmax, ymax = math.Inf(-1), math.Inf(-1)
-	for _, pt := range a.field.Points {
-		xmin, xmax = math.Min(xmin, pt[0]), math.Max(xmax, pt[0])
-		ymin, ymax = math.Min(ymin, pt[1]), math.Max(ymax, pt[1])
-	}
-	return
+	return QuiverWith(title, field, samples, half, step, QuiverOptions{Unit: unit})
 }
 
 // Curve is one named line of a loss plot.
@@ -199,9 +135,20 @@ type Curve struct {
 	Epochs []float64
 	Values []float64
 	Dashed bool
+	// Color, if not nil, is the line's colour; otherwise the i-th curve takes PaletteColor(i).
+	Color color.Color
 }
 
-// Loss returns a plot of loss curves against the epoch.
+// color returns the colour of c as the i-th curve of a plot.
+func (c Curve) color(i int) color.Color {
+	if c.Color != nil {
+		return c.Color
+	}
+	return PaletteColor(i)
+}
+
+// Loss returns a plot of loss curves against the epoch, coloured from Palette (Curve.Color
+// overrides). FloorGap adds an inset with the gap of the curves to a known lowest value.
 func Loss(title string, curves ...Curve) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
@@ -209,7 +156,6 @@ func Loss(title string, curves ...Curve) (*plot.Plot, error) {
 	p.Y.Label.Text = "loss"
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
-	palette := []color.Color{curveColor, color.NRGBA{B: 180, A: 255}, color.NRGBA{G: 140, A: 255}, color.Black}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, c := range curves {
 		if len(c.Epochs) != len(c.Values) || len(c.Epochs) == 0 {
@@ -224,7 +170,7 @@ func Loss(title string, curves ...Curve) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("loss curve %q: %w", c.Name, err)
 		}
-		line.Color = palette[i%len(palette)]
+		line.Color = c.color(i)
 		line.Width = vg.Points(1.5)
 		if c.Dashed {
 			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
@@ -273,15 +219,6 @@ func WritePNG(path string, plots ...*plot.Plot) error {
 		return fmt.Errorf("writing figure: %w", err)
 	}
 	return nil
-}
-
-// PathPalette colours particle paths (AddPaths) and other curves drawn over samples: dark,
-// distinct from one another and from the samples' light blue.
-var PathPalette = []color.Color{
-	color.NRGBA{R: 214, G: 39, B: 40, A: 230}, color.NRGBA{R: 44, G: 120, B: 44, A: 230},
-	color.NRGBA{R: 148, G: 103, B: 189, A: 230}, color.NRGBA{R: 140, G: 86, B: 75, A: 230},
-	color.NRGBA{R: 227, G: 119, B: 194, A: 230}, color.NRGBA{R: 90, G: 90, B: 90, A: 230},
-	color.NRGBA{R: 188, G: 150, B: 0, A: 230}, color.NRGBA{R: 255, G: 127, B: 14, A: 230},
 }
 
 // AddPaths draws the paths of particles on p (paths[p][t] is particle p at its t-th recorded
@@ -345,8 +282,17 @@ func AddPaths(p *plot.Plot, paths [][][]float64, half float64) error {
 
 // Trajectories returns a plot of sample points with the paths of a few particles drawn over them
 // (see AddPaths) on the window [-half, half]^2; the parts of a path outside the window are left out.
+// A line under the title says which particles the paths are and how many positions each has
+// (PathsCaption, taking samples as all the particles); TrajectoriesAt also says at which steps.
 func Trajectories(title string, samples [][]float64, paths [][][]float64, half float64) (*plot.Plot, error) {
-	p := square(title, half)
+	return TrajectoriesAt(title, samples, paths, nil, half)
+}
+
+// TrajectoriesAt is Trajectories for paths recorded at the given step numbers
+// (sample.Result.TrajectorySteps, cut as the paths are): the line under the title says every how
+// many steps the positions were recorded.
+func TrajectoriesAt(title string, samples [][]float64, paths [][][]float64, steps []int, half float64) (*plot.Plot, error) {
+	p := square(title+"\n"+PathsCaption(paths, len(samples), steps), half)
 	if err := addSamples(p, samples); err != nil {
 		return nil, err
 	}
@@ -355,4 +301,52 @@ func Trajectories(title string, samples [][]float64, paths [][][]float64, half f
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -half, half, -half, half
 	return p, nil
+}
+
+// PathsCaption says how the paths drawn on a figure were subsampled: which particles (the sampler
+// records the first ones, sample.Config.TrajectoryPoints, of particles in all; 0 if unknown) and
+// at which steps their positions were recorded (steps[t] is the step of the t-th position, as
+// sample.Result.TrajectorySteps; nil if unknown), e.g. "paths: particles 1-8 of 5000, position
+// every 20 steps (steps 0-1000)". The paths are straight lines between recorded positions.
+func PathsCaption(paths [][][]float64, particles int, steps []int) string {
+	n := len(paths)
+	var who string
+	switch {
+	case n == 0:
+		return "no paths recorded"
+	case particles == n:
+		who = fmt.Sprintf("all %d particles", n)
+	case n == 1 && particles > 0:
+		who = fmt.Sprintf("particle 1 of %d", particles)
+	case particles > n:
+		who = fmt.Sprintf("particles 1-%d of %d", n, particles)
+	case n == 1:
+		who = "1 particle"
+	default:
+		who = fmt.Sprintf("%d particles", n)
+	}
+	positions := 0
+	for _, path := range paths {
+		positions = max(positions, len(path))
+	}
+	if len(steps) == 0 {
+		return fmt.Sprintf("paths: %s, %d recorded positions each", who, positions)
+	}
+	if len(steps) == 1 {
+		return fmt.Sprintf("paths: %s, at step %d only", who, steps[0])
+	}
+	every := steps[1] - steps[0]
+	regular := true
+	for t := 2; t < len(steps)-1; t++ { // The last position (the end of the run) may come sooner.
+		if steps[t]-steps[t-1] != every {
+			regular = false
+		}
+	}
+	if regular && every > 0 {
+		if every == 1 {
+			return fmt.Sprintf("paths: %s, every step (steps %d-%d)", who, steps[0], steps[len(steps)-1])
+		}
+		return fmt.Sprintf("paths: %s, position every %d steps (steps %d-%d)", who, every, steps[0], steps[len(steps)-1])
+	}
+	return fmt.Sprintf("paths: %s, %d recorded positions (steps %d-%d)", who, len(steps), steps[0], steps[len(steps)-1])
 }

@@ -189,9 +189,9 @@ func TestLossPNG(t *testing.T) {
 	}
 }
 
-// TestTrajectories: each path is drawn in its own colour (the first red, the second green) over
-// the samples, and the figure renders; a path that starts outside the window still shows its
-// part inside.
+// TestTrajectories: each path is drawn in its own colour (the first two of PathPalette: Okabe-Ito
+// vermillion and bluish green, no longer red and green) over the samples, and the figure renders;
+// a path that starts outside the window still shows its part inside.
 func TestTrajectories(t *testing.T) {
 	samples := [][]float64{{0, 1}, {1, 0}}
 	paths := [][][]float64{
@@ -215,20 +215,26 @@ func TestTrajectories(t *testing.T) {
 		d := func(x uint32, y int) int { return max(int(x>>8)-y, y-int(x>>8)) }
 		return d(cr, r) < 30 && d(cg, g) < 30 && d(cb, b) < 30
 	}
+	rgb := func(c color.Color) (int, int, int) {
+		r, g, b, _ := c.RGBA()
+		return int(r >> 8), int(g >> 8), int(b >> 8)
+	}
+	r0, g0, b0 := rgb(plots.PathPalette[0])
+	r1, g1, b1 := rgb(plots.PathPalette[1])
 	var red, green int
 	bounds := img.Bounds()
 	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
 		for x := bounds.Min.X; x < bounds.Max.X; x++ {
 			c := img.At(x, y)
-			if near(c, 214, 39, 40) {
+			if near(c, r0, g0, b0) {
 				red++
 			}
-			if near(c, 44, 120, 44) {
+			if near(c, r1, g1, b1) {
 				green++
 			}
 		}
 	}
 	if red < 50 || green < 50 {
-		t.Errorf("%d red and %d green pixels: want both paths drawn, each in its colour", red, green)
+		t.Errorf("%d pixels of the first path's colour and %d of the second's: want both paths drawn, each in its colour", red, green)
 	}
 }

@@ -100,7 +100,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if dim != 2 {
 			return fmt.Errorf("--plot draws 2-D points; this model's points have %d dimensions", dim)
 		}
-		p, err := plots.Trajectories(fmt.Sprintf("%d %s samples; 8 trajectories (o start, • end)", *n, *sampler), res.Samples, res.Trajectories, *box)
+		p, err := plots.TrajectoriesAt(fmt.Sprintf("%d %s samples; paths from o (start) to • (end)", *n, *sampler), res.Samples, res.Trajectories, res.TrajectorySteps, *box)
 		if err != nil {
 			return err
 		}
