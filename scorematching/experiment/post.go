@@ -30,7 +30,8 @@ func PostComparisonFigure(correct, flawed train.Result, floor float64) (*plot.Pl
 	if len(correct.Reports) == 0 || len(flawed.Reports) == 0 {
 		return nil, fmt.Errorf("the runs report no loss on all the data: set Train.ReportEvery")
 	}
-	last := max(correct.Reports[len(correct.Reports)-1].Epoch, flawed.Reports[len(flawed.Reports)-1].Epoch) + 1
+	last := max(correct.Reports[len(correct.Reports)-1].Epoch, flawed.Reports[len(flawed.Reports)-1].Epoch,
+		PostLog[len(PostLog)-1].Epoch) + 1 // The floor spans the figure.
 	post := recordCurve("printed in the post (its flawed loss)", PostLog)
 	post.Dashed = true
 	return plots.Loss("Loss on all the data: the post's objective against Hyvärinen's",

@@ -116,6 +116,11 @@ func (r Ring) Scores(points [][]float64) [][]float64 {
 // angle does not matter): the integral of N(r; R, sigma) [(r - R)/sigma^2 + 1/r]^2 over r > 0,
 // normalised by the mass of r > 0. For the blog's ring it is about 98.968, so the exact loss of
 // the true score, -0.5 E||s||^2, is about -49.484 (the JAX reference agrees: testdata/golden).
+//
+// Strictly, the integral diverges: the density does not vanish at the centre, where |s| grows
+// like 1/r. The quadrature leaves out r < 1e-6 R. That part weighs about exp(-R^2/(2 sigma^2)):
+// negligible when R/sigma is above 6 or so (the blog's ring has 10), but not for wide rings
+// (R/sigma = 5 already changes the result), whose exact-loss floor is then not well defined.
 func (r Ring) MeanSquaredScore() float64 {
 	lo := math.Max(r.Radius-12*r.Std, r.Radius*1e-6)
 	hi := r.Radius + 12*r.Std

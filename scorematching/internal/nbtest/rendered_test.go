@@ -177,7 +177,7 @@ func TestRenderProblems(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, doc, want string
-		images         int
+		images          int
 	}{
 		{"stale", fmt.Sprintf(strings.Replace(good, "x := 1", "x := 2", 1), hash), "stale", 1},
 		{"never rendered", fmt.Sprintf(good, ""), "never rendered", 1},
