@@ -12,7 +12,7 @@ import (
 // listed here so that a new data set is classified on purpose.
 func analyticCases(t *testing.T) []testCase {
 	t.Helper()
-	wantAnalytic := map[string]bool{"ring": true, "rings": true, "gaussian": true, "2gaussians": true, "8gaussians": true, "circles": true,
+	wantAnalytic := map[string]bool{"ring": true, "rings": true, "gaussian": true, "2gaussians": true, "8gaussians": true, "circles": true, "mixture1d": true,
 		"moons": false, "swissroll": false, "pinwheel": false, "2spirals": false, "checkerboard": false, "line": false, "sine": false}
 	var out []testCase
 	for _, c := range allCases(t) {

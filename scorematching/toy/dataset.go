@@ -163,6 +163,20 @@ var registry = []entry{
 		},
 	},
 	{
+		name: "mixture1d",
+		doc:  "weight*N(mean1, std1^2) + (1-weight)*N(mean2, std2^2) on the real line, the warm-up of notebook 00 (analytic score)",
+		params: []Param{
+			{"weight", DefaultMixture1D.Weight, "weight of the component at mean1; the other has 1 - weight"},
+			{"mean1", DefaultMixture1D.Mean1, "mean of the first component"},
+			{"mean2", DefaultMixture1D.Mean2, "mean of the second component"},
+			{"std1", DefaultMixture1D.Std1, "standard deviation of the first component"},
+			{"std2", DefaultMixture1D.Std2, "standard deviation of the second component"},
+		},
+		build: func(p map[string]float64) (Dataset, error) {
+			return NewMixture1D(p["weight"], p["mean1"], p["mean2"], p["std1"], p["std2"])
+		},
+	},
+	{
 		name: "moons",
 		doc:  "two interleaved half circles (scikit-learn's make_moons, scaled and centred as in FFJORD), normal noise",
 		params: []Param{
@@ -263,7 +277,7 @@ var registry = []entry{
 }
 
 // Names returns the names of the registered data sets: first those with a closed-form score
-// (ring, rings, gaussian, 2gaussians, 8gaussians, circles), then the others.
+// (ring, rings, gaussian, 2gaussians, 8gaussians, circles, mixture1d), then the others.
 func Names() []string {
 	names := make([]string, len(registry))
 	for i, e := range registry {

@@ -19,6 +19,7 @@ var variants = map[string]map[string]float64{
 	"2gaussians":   {"weight": 0.7, "offset": 3, "std": 0.5},
 	"8gaussians":   {"components": 5, "radius": 3, "std": 0.2},
 	"circles":      {"radius": 2, "factor": 0.3, "std": 0.1},
+	"mixture1d":    {"weight": 0.6, "mean1": -1, "mean2": 3, "std1": 0.3, "std2": 2},
 	"moons":        {"scale": 1, "std": 0.05},
 	"swissroll":    {"scale": 0.5, "std": 0.1},
 	"pinwheel":     {"arms": 3, "radial_std": 0.2, "tangential_std": 0.05, "rate": 0.5, "scale": 1},
@@ -107,8 +108,12 @@ func TestRegistry(t *testing.T) {
 		if !maps.Equal(got, want) {
 			t.Errorf("New(%q, nil).Params() = %v, want the defaults %v", name, got, want)
 		}
-		if d.Dim() != 2 {
-			t.Errorf("%s: default Dim() = %d, want 2", name, d.Dim())
+		wantDim := 2
+		if name == "mixture1d" { // The one-dimensional warm-up of notebook 00.
+			wantDim = 1
+		}
+		if d.Dim() != wantDim {
+			t.Errorf("%s: default Dim() = %d, want %d", name, d.Dim(), wantDim)
 		}
 	}
 	if toy.Describe("nope") != "" {
@@ -265,6 +270,11 @@ func expectedMoments(t *testing.T, name string, p map[string]float64) (mean []fl
 		// E||R u + std z||^2 = R^2 + 2 std^2, averaged over the two radii.
 		r, f, s := p["radius"], p["factor"], p["std"]
 		return zero, r*r*(1+f*f)/2 + 2*s*s
+	case "mixture1d":
+		// w N(mu1, s1^2) + (1 - w) N(mu2, s2^2): E x = w mu1 + (1 - w) mu2, and
+		// E x^2 = w (s1^2 + mu1^2) + (1 - w) (s2^2 + mu2^2).
+		w, m1, m2, s1, s2 := p["weight"], p["mean1"], p["mean2"], p["std1"], p["std2"]
+		return []float64{w*m1 + (1-w)*m2}, w*(s1*s1+m1*m1) + (1-w)*(s2*s2+m2*m2)
 	case "moons":
 		// Unscaled m: upper (cos t, sin t), lower (1 - cos t, 1/2 - sin t), t ~ U[0, pi]:
 		// E cos t = 0, E sin t = 2/pi, so E m = ((0 + 1)/2, (2/pi + 1/2 - 2/pi)/2) = (1/2, 1/4).
@@ -430,6 +440,11 @@ func TestNewErrors(t *testing.T) {
 		{"circles", map[string]float64{"factor": 1}, []string{"factor", "1"}},
 		{"circles", map[string]float64{"radius": -3}, []string{"radius", "-3"}},
 		{"circles", map[string]float64{"std": 0}, []string{"std", "0"}},
+		{"mixture1d", map[string]float64{"weight": 1}, []string{"weight", "1"}},
+		{"mixture1d", map[string]float64{"weight": nan}, []string{"weight", "NaN"}},
+		{"mixture1d", map[string]float64{"mean2": inf}, []string{"mean2", "+Inf"}},
+		{"mixture1d", map[string]float64{"std1": 0}, []string{"std1", "0"}},
+		{"mixture1d", map[string]float64{"std2": -1}, []string{"std2", "-1"}},
 		{"moons", map[string]float64{"scale": 0}, []string{"scale", "0"}},
 		{"moons", map[string]float64{"std": -0.1}, []string{"std", "-0.1"}},
 		{"swissroll", map[string]float64{"std": inf}, []string{"std", "+Inf"}},

@@ -47,6 +47,11 @@ type notebookConfig struct {
 
 // notebooks lists the per-notebook settings; a notebook not listed here runs as saved.
 var notebooks = map[string]notebookConfig{
+	"00-score-matching-in-1d.ipynb": {
+		Set: map[string]string{"Samples": "1000", "Epochs": "3", "BatchSize": "200", "Particles": "200",
+			"LangevinSteps": "100", "ModelDir": "{tmp}/00-1d"},
+		MinImages: 8,
+	},
 	"01-ring-exact-score-matching.ipynb": {
 		Set:       map[string]string{"Epochs": "3", "ModelDir": "{tmp}/01-ring"},
 		MinImages: 10, // 5 figures, twice (the second time the models are loaded, not trained).
