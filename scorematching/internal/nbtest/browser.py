@@ -7,7 +7,7 @@ Usage:
 What it does, as a student would:
   1. Copies notebooks/01-ring-exact-score-matching.ipynb to <out>/notebooks/ (inside the repository, so
      the notebook's set-up cell still finds the repository root), with small parameters written into
-     the source of its cell tagged `parameters` (Epochs = 3, FlawedEpochs = 4, ModelDir = <out>/model)
+     the source of its cell tagged `parameters` (Epochs = 3, ModelDir = <out>/model)
      and no saved outputs. A set-up cell that names the repository as "$GONB_DIR/.." (the notebook's
      parent folder) gets the repository's path instead in the copy. The original is never modified.
   2. Starts `.venv/bin/jupyter lab` on a free port of 127.0.0.1 with a random token, root_dir <out>,
@@ -124,7 +124,7 @@ def set_parameters(source, values):
 
 def prepare_notebook(out, model_dir, inject):
     """Writes the copy with small parameters; returns its path relative to `out`."""
-    src = HERE / NOTEBOOK
+    src = ROOT / "notebooks" / NOTEBOOK
     nb = nbformat.read(str(src), as_version=4)
     index = next((i for i, c in enumerate(nb.cells)
                   if c.cell_type == "code" and PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])),
@@ -133,7 +133,7 @@ def prepare_notebook(out, model_dir, inject):
         raise SetupError(f"{NOTEBOOK} has no code cell tagged 'parameters'")
     cell = nb.cells[index]
     cell.source = set_parameters(nbrun.text_of(cell.source),
-                                 {"Epochs": "3", "FlawedEpochs": "4", "ModelDir": str(model_dir)})
+                                 {"Epochs": "3", "ModelDir": str(model_dir)})
     for c in nb.cells:
         if c.cell_type != "code":
             continue
@@ -146,7 +146,7 @@ def prepare_notebook(out, model_dir, inject):
     dest = out / "notebooks" / NOTEBOOK
     dest.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(dest))
-    log(f"notebook copy: {dest.relative_to(ROOT)} (parameters cell {index}: Epochs=3, FlawedEpochs=4, "
+    log(f"notebook copy: {dest.relative_to(ROOT)} (parameters cell {index}: Epochs=3, "
         f"ModelDir={model_dir.relative_to(ROOT)}{', injected error: ' + inject if inject else ''})")
     return dest.relative_to(out)
 
