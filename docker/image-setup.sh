@@ -13,7 +13,7 @@ say() { printf 'image-setup: %s\n' "$*"; }
 bash scorematching/scripts/setup.sh
 say "building the module's packages (warms the Go build cache)"
 go build ./...
-GOEXPERIMENT=simd go build ./scorematching/... 2>/dev/null || true # The kernel builds cells this way on amd64.
+GOEXPERIMENT=simd go build ./scorematching/... 2>/dev/null || true # The kernel builds cells this way on amd64 without XLA.
 
 .venv/bin/jupyter kernelspec list | grep -q '^ *gonb ' || { say "error: the gonb kernel is not registered" >&2; exit 1; }
 go run ./scorematching/cmd/scorematching help 2>&1 | grep -q '^Usage: scorematching' || { say "error: the command does not run" >&2; exit 1; }

@@ -97,9 +97,13 @@ fi
 # `gonb --install` writes $JUPYTER_DATA_DIR/kernels/gonb/kernel.json pointing at $BIN/gonb; the venv's
 # jupyter looks in $VENV/share/jupyter (and prefers it to ~/.local/share/jupyter when run from the venv).
 # It cannot set environment variables, so we add PATH ourselves; jupyter_client expands ${PATH}.
-# On amd64, cells are built with GOEXPERIMENT=simd: GoMLX's pure Go backend is then about 3x faster.
+# On amd64 without the XLA plugin, cells are built with GOEXPERIMENT=simd: GoMLX's pure Go backend is
+# then about 3x faster. With the plugin the notebooks train on XLA, which simd does not speed up, and
+# the simd build makes some host code far slower: with Go 1.26.8 on this project's machine, 20 million
+# math.Exp calls took 0.29 s in a plain build and 23.8 s in a simd build (notebook 03's MMD checks went
+# from seconds to minutes). So the kernel uses simd only where the Go backend is the default.
 KERNEL_GOEXPERIMENT=""
-[[ "$(go env GOARCH)" == amd64 ]] && KERNEL_GOEXPERIMENT=simd
+[[ "$(go env GOARCH)" == amd64 && -z "$PJRT_DIR" ]] && KERNEL_GOEXPERIMENT=simd
 KERNEL_KEY="$TOOLS_KEY $BIN $GOROOT_BIN $PJRT_DIR $KERNEL_GOEXPERIMENT v3"
 if [[ -f "$KERNEL_DIR/kernel.json" ]] && stamp_ok kernel "$KERNEL_KEY"; then
   say "GoNB kernel spec up to date ($KERNEL_DIR)"
