@@ -675,11 +675,11 @@ func DatasetGrid(b compute.Backend, outDir string, names []string) ([]byte, erro
 			p.Draw(canvases[i][j])
 		}
 	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+	data, err := plots.CanvasPNG(img)
+	if err != nil {
 		return nil, fmt.Errorf("rendering the grid: %w", err)
 	}
-	return buf.Bytes(), files.WriteAtomic(filepath.Join(outDir, DatasetGridFile), buf.Bytes())
+	return data, files.WriteAtomic(filepath.Join(outDir, DatasetGridFile), data)
 }
 
 // datasetRow draws the three panels of one data set.

