@@ -138,6 +138,10 @@ def prepare_notebook(out, model_dir, inject):
         if c.cell_type != "code":
             continue
         c.outputs, c.execution_count = [], None  # Start clean: saved outputs must not count as this run's.
+    for c in nb.cells:
+        # Collapsed cells (the set-up cell, the exercises' solutions) show no prompt and no outputs in
+        # the page, where this script reads execution counts and errors: expand them in the copy.
+        c.metadata.pop("jupyter", None)
         # (The set-up cell finds the repository with `go env GOMOD`, which works from the copy as it is.)
     if inject:
         bad = nbformat.v4.new_code_cell(INJECTED_ERRORS[inject])
