@@ -31,14 +31,7 @@ const minExercises = 2
 // exercises (a markdown cell tagged exercise), each followed, before the next exercise, by a
 // solution (a cell tagged solution, collapsed: its source hidden, and its outputs too for code).
 func TestCourseStructure(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no notebooks/*.ipynb (%v)", err)
-	}
+	names := storedNotebooks(t)
 	for _, path := range names {
 		data, err := os.ReadFile(path)
 		if err != nil {

@@ -73,14 +73,7 @@ var stderrError = regexp.MustCompile(`(?m)^(?:exit status \d+$|panic: |fatal err
 // rendered), free of machine detail, and all of them together stay under maxRenderedBytes. It
 // reads the files only: it needs no kernel and runs in every pass.
 func TestRenderedNotebooks(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no notebooks/*.ipynb (%v)", err)
-	}
+	names := storedNotebooks(t)
 	total := 0
 	for _, path := range names {
 		name := filepath.Base(path)
@@ -199,4 +192,19 @@ func TestRenderProblems(t *testing.T) {
 			t.Errorf("%s: problems %q, want one saying %q", c.name, problems, c.want)
 		}
 	}
+}
+
+// storedNotebooks returns the paths of notebooks/*.ipynb, failing the test when there are none.
+// The checks on stored notebooks read files only: they need neither the kernel nor the set-up.
+func storedNotebooks(t *testing.T) []string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no notebooks/*.ipynb (%v)", err)
+	}
+	return names
 }
