@@ -12,7 +12,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/autodiff"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // float32Tol is the tolerance for float32 graph results against float64 references.
@@ -245,7 +245,7 @@ func TestTraceNonSquareFails(t *testing.T) {
 }
 
 // TestMLPAgainstGolden compares the MLP's scores, per-example Jacobians and traces, computed by
-// autodiff on net.MLP.Apply with the golden weights, with jax.vmap(jax.jacfwd(mlp)) in float64.
+// autodiff on network.MLP.Apply with the golden weights, with jax.vmap(jax.jacfwd(mlp)) in float64.
 // The golden weights and points have 9 significant digits; rounding them to float32 perturbs
 // each by up to 6e-8 relative, which the float32Tol above covers.
 func TestMLPAgainstGolden(t *testing.T) {
@@ -253,9 +253,9 @@ func TestMLPAgainstGolden(t *testing.T) {
 	for _, name := range testutil.GoldenMLPFiles {
 		t.Run(name, func(t *testing.T) {
 			g := testutil.LoadMLP(t, name)
-			mlp := net.MLP{Sizes: g.Sizes}
+			mlp := network.MLP{Sizes: g.Sizes}
 			store := model.NewStore()
-			if err := net.SetParams(store, g.Params()); err != nil {
+			if err := network.SetParams(store, g.Params()); err != nil {
 				t.Fatal(err)
 			}
 			exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) []*graph.Node {

@@ -27,7 +27,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
@@ -150,7 +150,7 @@ func blog(ctx context.Context, b compute.Backend, backendName string, steps int)
 	if err != nil {
 		return Result{}, err
 	}
-	return trainStep(ctx, b, backendName, "blog", data, net.BlogSizes, steps, loss.Exact)
+	return trainStep(ctx, b, backendName, "blog", data, network.BlogSizes, steps, loss.Exact)
 }
 
 // DimLoss measures the training step of the loss called lossName (with its default options; see
@@ -198,7 +198,7 @@ func checkDim(lossName string, d int) error {
 
 func trainStep(ctx context.Context, b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int, lossFn loss.Func) (r Result, err error) {
 	defer recoverError(&err)
-	mlp := net.MLP{Sizes: sizes}
+	mlp := network.MLP{Sizes: sizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		return Result{}, err
@@ -228,7 +228,7 @@ func Sample(b compute.Backend, backendName string, steps int) (r Result, err err
 
 func sampleStep(ctx context.Context, b compute.Backend, backendName string, steps int) (r Result, err error) {
 	defer recoverError(&err)
-	mlp := net.MLP{Sizes: net.BlogSizes}
+	mlp := network.MLP{Sizes: network.BlogSizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		return Result{}, err

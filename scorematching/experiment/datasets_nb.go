@@ -28,7 +28,7 @@ import (
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/points"
 	"github.com/gosm/gosm/scorematching/sample"
@@ -434,7 +434,7 @@ func (r DatasetRecipe) Sample(ctx context.Context, b compute.Backend, run *Outco
 	score := sample.MLPScore(run.Net)
 	if noiseConditional {
 		sigmas := run.Options.LossConfig().Sigmas
-		last, m := sigmas[len(sigmas)-1], net.NoiseMLP{Sizes: run.Net.Sizes}
+		last, m := sigmas[len(sigmas)-1], network.NoiseMLP{Sizes: run.Net.Sizes}
 		score = func(store *model.Store, x *graph.Node) *graph.Node {
 			sigma := graph.BroadcastToDims(graph.ConstAs(x, last), x.Shape().Dimensions[0], 1)
 			return m.Apply(store, x, sigma)

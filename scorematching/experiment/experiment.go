@@ -20,7 +20,7 @@ import (
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -60,7 +60,7 @@ func BlogOptions() Options {
 		Ring:         toy.BlogRing,
 		Samples:      10000,
 		DataSeed:     0,
-		Sizes:        append([]int(nil), net.BlogSizes...),
+		Sizes:        append([]int(nil), network.BlogSizes...),
 		InitSeed:     0,
 		Loss:         "exact",
 		Train:        train.BlogConfig(),
@@ -117,7 +117,7 @@ func (o Options) Validate() error {
 	if o.FreshSamples <= 0 {
 		return fmt.Errorf("number of fresh samples must be positive, got %d", o.FreshSamples)
 	}
-	if err := (net.MLP{Sizes: o.Sizes}).CheckScoreDim(d.Dim()); err != nil {
+	if err := (network.MLP{Sizes: o.Sizes}).CheckScoreDim(d.Dim()); err != nil {
 		return err
 	}
 	if _, err := loss.New(o.Loss, o.LossConfig()); err != nil {
@@ -223,15 +223,15 @@ type Outcome struct {
 	Backend string          // Description of the backend used.
 	Data    [][]float64     // The training points.
 	Result  train.Result    // Loss history and reports.
-	Params  net.Params      // The trained weights.
+	Params  network.Params      // The trained weights.
 	Fisher  *metrics.Fisher // Learned vs true score on fresh points; nil where no true score is known.
-	Net     net.MLP         // The network.
+	Net     network.MLP         // The network.
 	Store   *model.Store    // The store holding the trained weights.
 	backend compute.Backend // To evaluate the trained network.
 	// The evaluators of the network, built on first use and kept: each compiles once per batch
 	// shape, and reads the store's current weights at every call.
-	scorer      *net.Scorer
-	noiseScorer *net.NoiseScorer
+	scorer      *network.Scorer
+	noiseScorer *network.NoiseScorer
 }
 
 // Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
@@ -294,7 +294,7 @@ func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 	if err != nil {
 		return nil, err
 	}
-	mlp := net.MLP{Sizes: o.NetSizes()}
+	mlp := network.MLP{Sizes: o.NetSizes()}
 	store := model.NewStore()
 	if err := mlp.Init(store, o.InitSeed); err != nil {
 		return nil, err
@@ -317,9 +317,9 @@ func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 }
 
 // Scorer returns an evaluator of the trained network (plain networks only; see Scores).
-func (o *Outcome) Scorer() (*net.Scorer, error) {
+func (o *Outcome) Scorer() (*network.Scorer, error) {
 	if o.scorer == nil {
-		s, err := net.NewScorer(o.backend, o.Store, o.Net)
+		s, err := network.NewScorer(o.backend, o.Store, o.Net)
 		if err != nil {
 			return nil, err
 		}
@@ -334,7 +334,7 @@ func (o *Outcome) Scores(points [][]float64) ([][]float64, error) {
 	if loss.NoiseConditional(o.Options.Loss) {
 		sigmas := o.Options.LossConfig().Sigmas
 		if o.noiseScorer == nil {
-			ns, err := net.NewNoiseScorer(o.backend, o.Store, net.NoiseMLP{Sizes: o.Net.Sizes})
+			ns, err := network.NewNoiseScorer(o.backend, o.Store, network.NoiseMLP{Sizes: o.Net.Sizes})
 			if err != nil {
 				return nil, err
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/plot"
 
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
@@ -227,7 +227,7 @@ func Watch(b compute.Backend, o Options, store *model.Store) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Outcome{Options: o, Backend: b.Name(), Data: data, Net: net.MLP{Sizes: o.NetSizes()}, Store: store, backend: b}, nil
+	return &Outcome{Options: o, Backend: b.Name(), Data: data, Net: network.MLP{Sizes: o.NetSizes()}, Store: store, backend: b}, nil
 }
 
 // ProgressFigures returns two figures of a run in progress (see Watch): the loss curves of the

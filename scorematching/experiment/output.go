@@ -21,7 +21,7 @@ import (
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
 
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -86,15 +86,15 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	}
 
 	meta := map[string]any{"dataset": o.Options.Dataset, "data_params": o.Options.DataParams,
-		"loss": o.Options.Loss, net.MetaNoiseConditional: loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
+		"loss": o.Options.Loss, network.MetaNoiseConditional: loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
 	if o.Options.IsRing() {
 		meta["dataset"], meta["radius"], meta["std"] = "ring", o.Options.Ring.Radius, o.Options.Ring.Std
 	}
-	meta[net.MetaKind] = net.KindMLP
+	meta[network.MetaKind] = network.KindMLP
 	if loss.NoiseConditional(o.Options.Loss) {
-		meta[net.MetaKind], meta[net.MetaSigmas] = net.KindNoiseMLP, o.Options.LossConfig().Sigmas
+		meta[network.MetaKind], meta[network.MetaSigmas] = network.KindNoiseMLP, o.Options.LossConfig().Sigmas
 	}
-	if err := net.Save(dir, o.Params, meta); err != nil {
+	if err := network.Save(dir, o.Params, meta); err != nil {
 		return Summary{}, err
 	}
 	var log bytes.Buffer
@@ -106,7 +106,7 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 		return Summary{}, err
 	}
 	s := o.Summary()
-	s.ModelFile, s.LogFile = net.FileName, LogFile
+	s.ModelFile, s.LogFile = network.FileName, LogFile
 	if len(o.Result.History) > 0 {
 		figures, err := o.Figures()
 		if err != nil {
@@ -162,7 +162,7 @@ func Load(b compute.Backend, dir string) (*Outcome, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("loading run %s: summary.json is not valid: %w", dir, err)
 	}
-	saved, err := net.Load(dir)
+	saved, err := network.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -170,14 +170,14 @@ func Load(b compute.Backend, dir string) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Outcome{Options: s.Options, Backend: s.Backend, Params: saved.Params, Net: net.MLP{Sizes: saved.Sizes},
+	o := &Outcome{Options: s.Options, Backend: s.Backend, Params: saved.Params, Net: network.MLP{Sizes: saved.Sizes},
 		Store: model.NewStore(), backend: b,
 		Result: train.Result{History: history, Reports: s.Reports, Steps: s.Steps,
 			Elapsed: time.Duration(s.Seconds * float64(time.Second))}}
 	if s.FisherAbsolute != nil && s.FisherRelative != nil {
 		o.Fisher = &metrics.Fisher{Absolute: *s.FisherAbsolute, Relative: *s.FisherRelative}
 	}
-	if err := net.SetParams(o.Store, saved.Params); err != nil {
+	if err := network.SetParams(o.Store, saved.Params); err != nil {
 		return nil, err
 	}
 	dist, err := o.Options.Data()

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/gosm/gosm/scorematching/files"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -25,7 +25,7 @@ var FigureFiles = []string{"true_score.png", "learned_score.png", "comparison.pn
 // runFiles are the names of every file a run (or a data-set run, RunDataset) writes into its
 // directory.
 func runFiles() []string {
-	return append([]string{OptionsFile, train.CheckpointFile, net.FileName, LogFile, SummaryFile,
+	return append([]string{OptionsFile, train.CheckpointFile, network.FileName, LogFile, SummaryFile,
 		DatasetResultFile, DatasetSamplesFile}, FigureFiles...)
 }
 

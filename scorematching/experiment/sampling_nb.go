@@ -23,7 +23,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
@@ -87,7 +87,7 @@ func (o *Outcome) Annealed(ctx context.Context, cfg sample.AnnealedConfig) (samp
 	if cfg.Sigmas == nil {
 		cfg.Sigmas = o.Options.LossConfig().Sigmas
 	}
-	m := net.NoiseMLP{Sizes: o.Net.Sizes}
+	m := network.NoiseMLP{Sizes: o.Net.Sizes}
 	if err := m.Validate(); err != nil {
 		return sample.Result{}, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
@@ -103,7 +103,7 @@ func TestOutcomeSamplers(t *testing.T) {
 		t.Fatal(err)
 	}
 	acfg.Sigmas = []float64{4, 2, 1}
-	awant, err := sample.Annealed(ctx, b, noisy.Store, net.NoiseMLP{Sizes: []int{3, 16, 2}}.Apply, acfg)
+	awant, err := sample.Annealed(ctx, b, noisy.Store, network.NoiseMLP{Sizes: []int{3, 16, 2}}.Apply, acfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/bench"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
@@ -332,7 +332,7 @@ func (o *Outcome) RepeatGradient(lossName string, opts loss.Options, points [][]
 		m := train.LossModel(mlp, store, false)
 		var params []*graph.Node
 		for i := range mlp.NumLayers() {
-			for _, path := range []string{net.WeightsPath(i), net.BiasesPath(i)} {
+			for _, path := range []string{network.WeightsPath(i), network.BiasesPath(i)} {
 				v := store.GetVariable(path)
 				if v == nil {
 					panic(fmt.Errorf("variable %s is missing from the store", path))

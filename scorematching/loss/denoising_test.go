@@ -12,7 +12,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -114,7 +114,7 @@ func TestDenoisingMinimumGaussian(t *testing.T) {
 func TestDenoisingLearnsNoisyScore(t *testing.T) {
 	const sigma = 0.5
 	data := gaussianPoints(20_000, 2, 1, 2)
-	mlp := net.MLP{Sizes: []int{2, 32, 2}}
+	mlp := network.MLP{Sizes: []int{2, 32, 2}}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestDenoisingLearnsNoisyScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := gaussianPoints(10_000, 2, math.Sqrt(1+sigma*sigma), 3)
-	scorer, err := net.NewScorer(testutil.Backend(t), store, mlp)
+	scorer, err := network.NewScorer(testutil.Backend(t), store, mlp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,10 +25,10 @@ type Model struct {
 	// Score evaluates the network on a batch.
 	Score ScoreFunc
 	// ScoreAndTrace, if set, computes the scores and the exact Jacobian traces more cheaply than
-	// the D reverse passes of autodiff.Trace (e.g. net.MLP.ApplyWithTrace, by forward tangents).
+	// the D reverse passes of autodiff.Trace (e.g. network.MLP.ApplyWithTrace, by forward tangents).
 	ScoreAndTrace TraceFunc
 	// NoiseScore, if set, is the noise-conditional network s(x, sigma) (sigma a [B, 1] column; e.g.
-	// net.NoiseMLP.Apply) that NCSN trains; without it NCSN reads Score as a network on the packed
+	// network.NoiseMLP.Apply) that NCSN trains; without it NCSN reads Score as a network on the packed
 	// rows [x, log sigma] (see PackedNoiseScore).
 	NoiseScore NoiseScoreFunc
 	// Random draws noise of the given shape from the training's seeded generator, fresh at every

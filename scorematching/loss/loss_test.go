@@ -11,7 +11,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/toy"
 )
 
@@ -38,18 +38,18 @@ var valueTol = testutil.Tol{Rel: 1e-5, Abs: 1e-5}
 var gradTol = testutil.Tol{Rel: 1e-5, Abs: 1e-5}
 
 // newStore returns a store holding the golden weights.
-func newStore(t *testing.T, g *testutil.MLPGolden) (*model.Store, net.MLP) {
+func newStore(t *testing.T, g *testutil.MLPGolden) (*model.Store, network.MLP) {
 	t.Helper()
 	store := model.NewStore()
-	if err := net.SetParams(store, g.Params()); err != nil {
+	if err := network.SetParams(store, g.Params()); err != nil {
 		t.Fatal(err)
 	}
-	return store, net.MLP{Sizes: g.Sizes}
+	return store, network.MLP{Sizes: g.Sizes}
 }
 
 // lossModel returns the MLP as a loss.Model: with forwardTrace, its traces come from forward
-// tangents (net.MLP.ApplyWithTrace); otherwise from reverse passes (autodiff.Trace).
-func lossModel(mlp net.MLP, st *model.Store, forwardTrace bool) loss.Model {
+// tangents (network.MLP.ApplyWithTrace); otherwise from reverse passes (autodiff.Trace).
+func lossModel(mlp network.MLP, st *model.Store, forwardTrace bool) loss.Model {
 	m := loss.Of(func(x *graph.Node) *graph.Node { return mlp.Apply(st, x) })
 	if forwardTrace {
 		m.ScoreAndTrace = func(x *graph.Node) (*graph.Node, *graph.Node) { return mlp.ApplyWithTrace(st, x) }
@@ -68,8 +68,8 @@ func lossAndGrads(t *testing.T, g *testutil.MLPGolden, lossFn loss.Func, forward
 		var params []*graph.Node
 		for i := range mlp.NumLayers() {
 			params = append(params,
-				st.GetVariable(net.WeightsPath(i)).NodeValue(x.Graph()),
-				st.GetVariable(net.BiasesPath(i)).NodeValue(x.Graph()))
+				st.GetVariable(network.WeightsPath(i)).NodeValue(x.Graph()),
+				st.GetVariable(network.BiasesPath(i)).NodeValue(x.Graph()))
 		}
 		return append([]*graph.Node{l}, graph.Gradient(l, params...)...)
 	})

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -50,7 +50,7 @@ func TestGeometricSigmas(t *testing.T) {
 }
 
 // noiseStore returns a store with a freshly initialised NoiseMLP.
-func noiseStore(t *testing.T, nm net.NoiseMLP, seed uint64) *model.Store {
+func noiseStore(t *testing.T, nm network.NoiseMLP, seed uint64) *model.Store {
 	t.Helper()
 	store := model.NewStore()
 	if err := nm.Init(store, seed); err != nil {
@@ -63,12 +63,12 @@ func noiseStore(t *testing.T, nm net.NoiseMLP, seed uint64) *model.Store {
 // picks each row's level, the normal draw is z) on 64 points in 2-D, with an untrained
 // 3-16-16-2 NoiseMLP and 5 levels, and recomputes the loss on the host: the level of row b is
 // sigmas[floor(5 u_b)], x~ = x + sigma_b z_b, the scores s(x~, sigma_b) come from a
-// net.NoiseScorer (rows grouped by level), and the loss is mean_b 0.5 ||sigma_b s + z_b||^2.
+// network.NoiseScorer (rows grouped by level), and the loss is mean_b 0.5 ||sigma_b s + z_b||^2.
 // Both the explicit network (NCSN(sigmas, nm.Apply)) and the packed form (NCSN(sigmas, nil) with
 // m.Score = the underlying MLP, as train's loss.Model gives it) must give it. Tolerance: rel 1e-5
 // / abs 1e-5 (float32; the host adds in float64). Also checks that every level was drawn.
 func TestNCSNAgainstHost(t *testing.T) {
-	nm, err := net.NewNoiseMLP(2, 16, 16)
+	nm, err := network.NewNoiseMLP(2, 16, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestNCSNAgainstHost(t *testing.T) {
 	sigmas := loss.GeometricSigmas(1, 0.01, 5)
 	pts := gaussianPoints(64, 2, 1, 9)
 	x := testutil.Tensor32(testutil.Flatten(pts), 64, 2)
-	scorer, err := net.NewNoiseScorer(testutil.Backend(t), store, nm)
+	scorer, err := network.NewNoiseScorer(testutil.Backend(t), store, nm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,10 +136,10 @@ func TestNCSNAgainstHost(t *testing.T) {
 }
 
 // TestPackedNoiseScoreIsNoiseMLP checks that loss.PackedNoiseScore applied to a NoiseMLP's
-// underlying MLP is net.NoiseMLP.Apply (the two packages agree on [x, log sigma] and the division
+// underlying MLP is network.NoiseMLP.Apply (the two packages agree on [x, log sigma] and the division
 // by sigma), for per-row levels: equal to float32 round-off (rel 1e-6, abs 1e-6 * scale).
 func TestPackedNoiseScoreIsNoiseMLP(t *testing.T) {
-	nm, err := net.NewNoiseMLP(3, 8)
+	nm, err := network.NewNoiseMLP(3, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestNCSNTrainsGaussian(t *testing.T) {
 		batch = 500
 	)
 	sigmas := loss.GeometricSigmas(1, 0.125, 4)
-	nm, err := net.NewNoiseMLP(2, 32, 32)
+	nm, err := network.NewNoiseMLP(2, 32, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestNCSNTrainsGaussian(t *testing.T) {
 		t.Errorf("the loss over the last 200 steps is %.4f, not within 0.02 of the minimum %.4f", last, minimum)
 	}
 
-	scorer, err := net.NewNoiseScorer(testutil.Backend(t), store, nm)
+	scorer, err := network.NewNoiseScorer(testutil.Backend(t), store, nm)
 	if err != nil {
 		t.Fatal(err)
 	}

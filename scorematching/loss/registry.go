@@ -112,7 +112,7 @@ var constructors = map[string]func(Options) Func{
 	"sliced":      func(o Options) Func { return Sliced(o.Projections, o.ProjectionDist) },
 	"sliced-vr":   func(o Options) Func { return SlicedVR(o.Projections, o.ProjectionDist) },
 	"denoising":   func(o Options) Func { return Denoising(o.Sigma) },
-	// NCSN with no NoiseScoreFunc reads m.Score as a net.NoiseMLP on rows [x, log sigma].
+	// NCSN with no NoiseScoreFunc reads m.Score as a network.NoiseMLP on rows [x, log sigma].
 	"ncsn": func(o Options) Func { return NCSN(o.Sigmas, nil) },
 }
 
@@ -172,7 +172,7 @@ func (o Options) ActivationCopies(name string, dim int) int {
 }
 
 // NoiseConditional reports whether the loss called name trains a noise-conditional network
-// s(x, sigma) (a net.NoiseMLP, sizes D+1, ..., D) rather than a plain score network s(x).
+// s(x, sigma) (a network.NoiseMLP, sizes D+1, ..., D) rather than a plain score network s(x).
 func NoiseConditional(name string) bool { return name == "ncsn" }
 
 // Names lists the known loss names in alphabetical order.

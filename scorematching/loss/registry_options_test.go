@@ -12,7 +12,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 func TestNamesListsEveryLoss(t *testing.T) {
@@ -35,7 +35,7 @@ func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (va
 	if noiseConditional {
 		sizes = []int{3, 16, 2}
 	}
-	mlp := net.MLP{Sizes: sizes}
+	mlp := network.MLP{Sizes: sizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 1); err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (va
 		l := fn(m, x)
 		var sq *graph.Node
 		for i := range mlp.NumLayers() {
-			for _, p := range []string{net.WeightsPath(i), net.BiasesPath(i)} {
+			for _, p := range []string{network.WeightsPath(i), network.BiasesPath(i)} {
 				gr := graph.Gradient(l, st.GetVariable(p).NodeValue(x.Graph()))[0]
 				s := graph.ReduceAllSum(graph.Square(gr))
 				if sq == nil {

@@ -72,7 +72,7 @@ func langevinStepNode(score, x, eps, noise *graph.Node) *graph.Node {
 
 // Score builds the score s(x) of a batch x [N, D] in a graph and returns it with x's shape. The
 // store holds the variables the score may read (a network's weights); an analytic score ignores it.
-// A trained net.MLP's Apply method is a Score (see MLPScore); RingScore and MixtureScore are
+// A trained network.MLP's Apply method is a Score (see MLPScore); RingScore and MixtureScore are
 // analytic ones.
 type Score func(store *model.Store, x *graph.Node) *graph.Node
 

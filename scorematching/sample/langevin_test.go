@@ -12,7 +12,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/metrics"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
 )
@@ -180,12 +180,12 @@ func TestLangevinTrajectories(t *testing.T) {
 
 // TestLangevinMLPScore checks the learned-score path: one step with the blog's MLP (untrained
 // weights, seed 0) and one with a zero score, same seed, so the same noise: their difference,
-// divided by eps = 0.1, must be the network's output at the start points as net.Scorer computes
+// divided by eps = 0.1, must be the network's output at the start points as network.Scorer computes
 // it (float32: abs 1e-4 of the largest score covers the round-off of x + eps s - x at |x| <= 1.5).
 // The sampler must also leave the store's own random generator alone.
 func TestLangevinMLPScore(t *testing.T) {
 	b := testutil.Backend(t)
-	mlp := net.MLP{Sizes: net.BlogSizes}
+	mlp := network.MLP{Sizes: network.BlogSizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestLangevinMLPScore(t *testing.T) {
 	for p := range start {
 		start[p] = withNet.Trajectories[p][0]
 	}
-	scorer, err := net.NewScorer(b, store, mlp)
+	scorer, err := network.NewScorer(b, store, mlp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,13 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/toy"
 )
 
 // MLPScore is the score of a trained network: m applied to the points, with the weights read from
-// the store given to Langevin (see net.Init, net.SetParams, net.Load).
-func MLPScore(m net.MLP) Score {
+// the store given to Langevin (see network.Init, network.SetParams, network.Load).
+func MLPScore(m network.MLP) Score {
 	return func(store *model.Store, x *graph.Node) *graph.Node { return m.Apply(store, x) }
 }
 

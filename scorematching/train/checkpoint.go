@@ -24,7 +24,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // Checkpoint file identification; LoadCheckpoint refuses anything else.
@@ -96,22 +96,22 @@ func adamMomentPath(path string, k int) string {
 // the random generator's state (uint64 [3]), Adam's learning rate and step (float32 scalars), the
 // global step (int64 scalar), and Adam's two moments of every weight and bias (float32, their
 // shapes).
-func CheckpointVariables(m net.MLP) []VariableSpec {
-	var network, moments []VariableSpec
+func CheckpointVariables(m network.MLP) []VariableSpec {
+	var weights, moments []VariableSpec
 	for i := range m.NumLayers() {
 		in, out := m.Sizes[i], m.Sizes[i+1]
 		for _, v := range []VariableSpec{
-			{Path: net.WeightsPath(i), DType: dtypes.Float32, Shape: []int{in, out}, Trainable: true},
-			{Path: net.BiasesPath(i), DType: dtypes.Float32, Shape: []int{out}, Trainable: true},
+			{Path: network.WeightsPath(i), DType: dtypes.Float32, Shape: []int{in, out}, Trainable: true},
+			{Path: network.BiasesPath(i), DType: dtypes.Float32, Shape: []int{out}, Trainable: true},
 		} {
-			network = append(network, v)
+			weights = append(weights, v)
 			for k := 1; k <= 2; k++ {
 				moments = append(moments, VariableSpec{Path: adamMomentPath(v.Path, k), DType: v.DType, Shape: v.Shape})
 			}
 		}
 	}
 	rng := graph.RNGStateShape
-	return slices.Concat(network, []VariableSpec{
+	return slices.Concat(weights, []VariableSpec{
 		{Path: rngStatePath, DType: rng.DType, Shape: slices.Clone(rng.Dimensions)},
 		{Path: learningRatePath, DType: dtypes.Float32, Shape: []int{}},
 		{Path: globalStepPath, DType: dtypes.Int64, Shape: []int{}},

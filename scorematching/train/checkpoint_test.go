@@ -20,7 +20,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -309,7 +309,7 @@ func TestResumeRefusesBadCheckpoints(t *testing.T) {
 		t.Fatalf("no variable %s in the checkpoint", path)
 		return nil
 	}
-	w0 := net.WeightsPath(0)
+	w0 := network.WeightsPath(0)
 	const (
 		lrPath     = "/optimizers/learning_rate"
 		globalStep = "/global_step"

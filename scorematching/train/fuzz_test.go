@@ -13,7 +13,7 @@ import (
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -78,7 +78,7 @@ func fuzzCheckpointSeeds(f *testing.F) [][]byte {
 	for i := range data {
 		data[i] = []float64{float64(i%4) - 1.5, float64(i/4) - 1.5}
 	}
-	m := net.MLP{Sizes: []int{2, 3, 2}}
+	m := network.MLP{Sizes: []int{2, 3, 2}}
 	store := model.NewStore()
 	if err := m.Init(store, 1); err != nil {
 		f.Fatal(err)

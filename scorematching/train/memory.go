@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // StepMemory estimates the memory of one evaluation of a loss (with its gradient) on rows points
@@ -26,7 +26,7 @@ func StepMemory(sizes []int, rows, copies int) limits.Size {
 // than the limit (see package limits); lossName describes the loss in the error. It is meant to
 // run before anything is allocated.
 func CheckMemory(sizes []int, batch, evalRows, copies int, lossName string) error {
-	m := net.MLP{Sizes: sizes}
+	m := network.MLP{Sizes: sizes}
 	if err := m.CheckMemory(""); err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // Config holds the training hyperparameters. BlogConfig returns the blog's.
@@ -104,11 +104,11 @@ type Hooks struct {
 type Trainer struct {
 	Backend compute.Backend
 	Store   *model.Store
-	Net     net.MLP
+	Net     network.MLP
 	Loss    loss.Func
 	Config  Config
 	Hooks   Hooks
-	// NoiseConditional says that Net is a noise-conditional network (net.NoiseMLP: one more input
+	// NoiseConditional says that Net is a noise-conditional network (network.NoiseMLP: one more input
 	// than the data's dimension, for log sigma), trained by a loss such as loss.NCSN.
 	NoiseConditional bool
 	// CheckpointDir, if set, receives checkpoint.json every Config.CheckpointEvery epochs and at the end.
@@ -143,7 +143,7 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	}
 	dim := x.Shape().Dimensions[1]
 	if t.NoiseConditional {
-		if err := (net.NoiseMLP{Sizes: t.Net.Sizes}).CheckScoreDim(dim); err != nil {
+		if err := (network.NoiseMLP{Sizes: t.Net.Sizes}).CheckScoreDim(dim); err != nil {
 			return res, err
 		}
 	} else if err := t.Net.CheckScoreDim(dim); err != nil {
@@ -355,11 +355,11 @@ type Step struct {
 
 // NewStep builds the training step of m on loss lossFn, with Adam at learning rate lr (and the
 // epsilon 1e-8 of JAX's Adam, which the blog used).
-func NewStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64) (*Step, error) {
+func NewStep(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.Func, lr float64) (*Step, error) {
 	return newStep(b, store, m, lossFn, lr, false)
 }
 
-func newStep(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, lr float64, noiseConditional bool) (*Step, error) {
+func newStep(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.Func, lr float64, noiseConditional bool) (*Step, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		l := lossFn(LossModel(m, scope.Store(), noiseConditional), x)
@@ -404,7 +404,7 @@ func evalWithoutDrawing(store *model.Store, eval *Step, x *tensors.Tensor) (floa
 }
 
 // newLossEvaluator builds the evaluation of lossFn alone (no update) for m.
-func newLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn loss.Func, noiseConditional bool) (*Step, error) {
+func newLossEvaluator(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.Func, noiseConditional bool) (*Step, error) {
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		return lossFn(LossModel(m, scope.Store(), noiseConditional), x)
 	})
@@ -417,14 +417,14 @@ func newLossEvaluator(b compute.Backend, store *model.Store, m net.MLP, lossFn l
 // LossModel is what the losses see of the MLP whose weights are in store: its scores, its traces
 // by forward tangents (not for a noise-conditional network, whose input has one more column than
 // its output; that one is given as NoiseScore), and the store's random generator.
-func LossModel(m net.MLP, store *model.Store, noiseConditional bool) loss.Model {
+func LossModel(m network.MLP, store *model.Store, noiseConditional bool) loss.Model {
 	var trace loss.TraceFunc
 	if !noiseConditional {
 		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) }
 	}
 	var noiseScore loss.NoiseScoreFunc
 	if noiseConditional {
-		noiseScore = func(x, sigma *graph.Node) *graph.Node { return net.NoiseMLP{Sizes: m.Sizes}.Apply(store, x, sigma) }
+		noiseScore = func(x, sigma *graph.Node) *graph.Node { return network.NoiseMLP{Sizes: m.Sizes}.Apply(store, x, sigma) }
 	}
 	return loss.Model{
 		Score:         func(x *graph.Node) *graph.Node { return m.Apply(store, x) },

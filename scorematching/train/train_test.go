@@ -14,7 +14,7 @@ import (
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -94,7 +94,7 @@ func TestShortRunLearns(t *testing.T) {
 		}
 	}
 	// The trained parameters are returned and differ from the initial ones.
-	init, _ := net.MLP{Sizes: o.Sizes}.InitParams(o.InitSeed)
+	init, _ := network.MLP{Sizes: o.Sizes}.InitParams(o.InitSeed)
 	if out.Params.Weights[0][0] == init.Weights[0][0] {
 		t.Error("trained weights equal the initial ones")
 	}
@@ -107,7 +107,7 @@ func smallTrainer(t *testing.T, cfg train.Config, hooks train.Hooks) (*train.Tra
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := net.MLP{Sizes: []int{2, 32, 32, 2}}
+	m := network.MLP{Sizes: []int{2, 32, 32, 2}}
 	store := model.NewStore()
 	if err := m.Init(store, 1); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func smallTrainer(t *testing.T, cfg train.Config, hooks train.Hooks) (*train.Tra
 }
 
 // runSmall trains smallTrainer's network with cfg on lossFn and returns the result and the weights.
-func runSmall(t *testing.T, cfg train.Config, lossFn loss.Func) (train.Result, net.Params) {
+func runSmall(t *testing.T, cfg train.Config, lossFn loss.Func) (train.Result, network.Params) {
 	t.Helper()
 	tr, data := smallTrainer(t, cfg, train.Hooks{})
 	tr.Loss = lossFn
@@ -138,7 +138,7 @@ func smallConfig() train.Config {
 // TestDeterminism: the same seeds on the same backend give bit-identical loss histories, reports
 // and weights; another batch-order seed gives another history.
 func TestDeterminism(t *testing.T) {
-	run := func(seed uint64) (train.Result, net.Params) {
+	run := func(seed uint64) (train.Result, network.Params) {
 		cfg := smallConfig()
 		cfg.Seed = seed
 		return runSmall(t, cfg, loss.Exact)
@@ -174,7 +174,7 @@ func TestReportsDoNotMoveTheGenerator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(reportEvery int) (train.Result, net.Params) {
+	run := func(reportEvery int) (train.Result, network.Params) {
 		cfg := smallConfig()
 		cfg.ReportEvery = reportEvery
 		return runSmall(t, cfg, sliced)
@@ -188,7 +188,7 @@ func TestReportsDoNotMoveTheGenerator(t *testing.T) {
 }
 
 // sameTraining reports every epoch loss and the first weight in which two runs differ.
-func sameTraining(t *testing.T, what string, a train.Result, pa net.Params, b train.Result, pb net.Params) {
+func sameTraining(t *testing.T, what string, a train.Result, pa network.Params, b train.Result, pb network.Params) {
 	t.Helper()
 	for i := range a.History {
 		if a.History[i].Loss != b.History[i].Loss {

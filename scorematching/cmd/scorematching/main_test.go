@@ -14,7 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // runCmd runs the command line and returns its exit status, stdout and stderr.
@@ -125,7 +125,7 @@ func TestTrainAndScore(t *testing.T) {
 	}
 
 	// model.json loads and has the default blog sizes.
-	saved, err := net.Load(dir)
+	saved, err := network.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestTrainAndScore(t *testing.T) {
 		}
 	}
 
-	// score: header, one row per point, values equal to net.Scorer on the loaded model.
+	// score: header, one row per point, values equal to network.Scorer on the loaded model.
 	pointsFile := filepath.Join(t.TempDir(), "points.csv")
 	pts := [][]float64{{1, 0}, {0, -0.9}, {0.3, 0.4}, {-1.2, 0.7}}
 	var csv strings.Builder
@@ -203,10 +203,10 @@ func TestTrainAndScore(t *testing.T) {
 		t.Fatalf("score output:\n%s\nwant header x,y,sx,sy and %d rows", stdout, len(pts))
 	}
 	store := model.NewStore()
-	if err := net.SetParams(store, saved.Params); err != nil {
+	if err := network.SetParams(store, saved.Params); err != nil {
 		t.Fatal(err)
 	}
-	scorer, err := net.NewScorer(testutil.Backend(t), store, net.MLP{Sizes: saved.Sizes})
+	scorer, err := network.NewScorer(testutil.Backend(t), store, network.MLP{Sizes: saved.Sizes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,11 +234,11 @@ func TestTrainAndScore(t *testing.T) {
 func TestScoreErrors(t *testing.T) {
 	dir := t.TempDir()
 	modelDir := filepath.Join(dir, "model")
-	p, err := net.MLP{Sizes: []int{2, 8, 2}}.InitParams(0)
+	p, err := network.MLP{Sizes: []int{2, 8, 2}}.InitParams(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := net.Save(modelDir, p, nil); err != nil {
+	if err := network.Save(modelDir, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	good := filepath.Join(dir, "good.csv")

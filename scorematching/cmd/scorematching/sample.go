@@ -13,7 +13,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/points"
 	"github.com/gosm/gosm/scorematching/sample"
@@ -49,7 +49,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *box < 0 || math.IsInf(*box, 0) || math.IsNaN(*box):
 		return fmt.Errorf("--box must be positive and finite, got %v", *box)
 	}
-	saved, err := net.Load(*modelDir)
+	saved, err := network.Load(*modelDir)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	store := model.NewStore()
-	if err := net.SetParams(store, saved.Params); err != nil {
+	if err := network.SetParams(store, saved.Params); err != nil {
 		return err
 	}
 	keep := max(*steps/50, 1)
@@ -82,14 +82,14 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		m := net.NoiseMLP{Sizes: saved.Sizes}
+		m := network.NoiseMLP{Sizes: saved.Sizes}
 		res, err = sample.Annealed(ctx, b, store, m.Apply, sample.AnnealedConfig{N: *n, Sigmas: sigmas, StepsPerLevel: *steps,
 			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep * len(sigmas), TrajectoryPoints: min(plottedPaths, *n)})
 		if err != nil {
 			return err
 		}
 	} else {
-		res, err = sample.Langevin(ctx, b, store, sample.MLPScore(net.MLP{Sizes: saved.Sizes}), sample.Config{N: *n, Steps: *steps,
+		res, err = sample.Langevin(ctx, b, store, sample.MLPScore(network.MLP{Sizes: saved.Sizes}), sample.Config{N: *n, Steps: *steps,
 			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep, TrajectoryPoints: min(plottedPaths, *n)})
 		if err != nil {
 			return err
@@ -169,9 +169,9 @@ const plottedPaths = 8
 
 // metaSigmas reads the noise levels a noise-conditional model was trained with.
 func metaSigmas(meta map[string]any) ([]float64, error) {
-	raw, ok := meta[net.MetaSigmas].([]any)
+	raw, ok := meta[network.MetaSigmas].([]any)
 	if !ok || len(raw) == 0 {
-		return nil, fmt.Errorf("the model's metadata has no noise levels (%q): was it trained with --loss ncsn?", net.MetaSigmas)
+		return nil, fmt.Errorf("the model's metadata has no noise levels (%q): was it trained with --loss ncsn?", network.MetaSigmas)
 	}
 	if len(raw) > loss.MaxNoiseLevels {
 		return nil, fmt.Errorf("the model's metadata lists %d noise levels, more than %d, the most this program takes", len(raw), loss.MaxNoiseLevels)

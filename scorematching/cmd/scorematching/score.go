@@ -13,7 +13,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/points"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -29,7 +29,7 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := required(fs, "model", "points"); err != nil {
 		return err
 	}
-	saved, err := net.Load(*modelDir)
+	saved, err := network.Load(*modelDir)
 	if err != nil {
 		return err
 	}
@@ -65,12 +65,12 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	store := model.NewStore()
-	if err := net.SetParams(store, saved.Params); err != nil {
+	if err := network.SetParams(store, saved.Params); err != nil {
 		return err
 	}
 	var scores [][]float64
 	if noiseNet {
-		scorer, err := net.NewNoiseScorer(b, store, net.NoiseMLP{Sizes: saved.Sizes})
+		scorer, err := network.NewNoiseScorer(b, store, network.NoiseMLP{Sizes: saved.Sizes})
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	} else {
-		scorer, err := net.NewScorer(b, store, net.MLP{Sizes: saved.Sizes})
+		scorer, err := network.NewScorer(b, store, network.MLP{Sizes: saved.Sizes})
 		if err != nil {
 			return err
 		}
@@ -105,8 +105,8 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 
 // isNoiseModel reports whether a saved model is noise-conditional, s(x, sigma): its kind says so
 // (files written before the kind was recorded say noise_conditional).
-func isNoiseModel(saved net.Saved) bool {
-	return saved.Meta[net.MetaKind] == net.KindNoiseMLP || saved.Meta[net.MetaNoiseConditional] == true
+func isNoiseModel(saved network.Saved) bool {
+	return saved.Meta[network.MetaKind] == network.KindNoiseMLP || saved.Meta[network.MetaNoiseConditional] == true
 }
 
 func openInput(path string) (io.ReadCloser, error) {

@@ -19,7 +19,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/gosm/gosm/scorematching/backend"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // Tensor is a golden array: its shape and its values in row-major order.
@@ -71,10 +71,10 @@ type MLPGolden struct {
 	GradFlawed []Layer `json:"grad_flawed"` // Only in exact_loss_dim.json.
 }
 
-// Params returns the golden weights as net.Params (float32, the layout of net.Params is the
+// Params returns the golden weights as network.Params (float32, the layout of network.Params is the
 // golden layout: W row-major [in, out]).
-func (g *MLPGolden) Params() net.Params {
-	p := net.Params{Sizes: append([]int(nil), g.Sizes...)}
+func (g *MLPGolden) Params() network.Params {
+	p := network.Params{Sizes: append([]int(nil), g.Sizes...)}
 	for _, l := range g.Layers {
 		p.Weights = append(p.Weights, l.W.Float32())
 		p.Biases = append(p.Biases, l.B.Float32())

@@ -5,7 +5,7 @@
 // LeCun-normal weights and zero biases. Layer i owns the variables "/mlp/layer_<i>/weights"
 // (shape [in, out]) and "/mlp/layer_<i>/biases" (shape [out]); a layer computes x @ W + b, so a
 // batch of points is a [B, D] matrix of rows.
-package net
+package network
 
 import (
 	"fmt"
@@ -119,7 +119,7 @@ func (m MLP) Apply(store *model.Store, x *graph.Node) *graph.Node {
 		w := store.GetVariable(WeightsPath(i))
 		b := store.GetVariable(BiasesPath(i))
 		if w == nil || b == nil {
-			panic(fmt.Errorf("MLP variables of layer %d are missing from the store: call net.Init or net.Load first", i))
+			panic(fmt.Errorf("MLP variables of layer %d are missing from the store: call MLP.Init or SetParams first", i))
 		}
 		h = graph.Add(graph.MatMul(h, w.NodeValue(x.Graph())), graph.ExpandAxes(b.NodeValue(x.Graph()), 0))
 		if i < m.NumLayers()-1 {

@@ -1,4 +1,4 @@
-package net_test
+package network_test
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/autodiff"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/toy"
 )
 
@@ -16,7 +16,7 @@ import (
 // (reverse mode, itself checked against the JAX goldens) for several input dimensions.
 func TestApplyWithTraceMatchesReverseMode(t *testing.T) {
 	for _, d := range []int{1, 2, 5} {
-		m := net.MLP{Sizes: []int{d, 16, 8, d}}
+		m := network.MLP{Sizes: []int{d, 16, 8, d}}
 		store := model.NewStore()
 		if err := m.Init(store, uint64(d)); err != nil {
 			t.Fatal(err)

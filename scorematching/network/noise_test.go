@@ -1,4 +1,4 @@
-package net_test
+package network_test
 
 import (
 	"math"
@@ -11,11 +11,11 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 func TestNewNoiseMLP(t *testing.T) {
-	m, err := net.NewNoiseMLP(2, 64, 64)
+	m, err := network.NewNoiseMLP(2, 64, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestNewNoiseMLP(t *testing.T) {
 		{[]int{3}, "at least an input and an output"},
 		{[]int{3, 0, 2}, "got 0 at position 1"},
 	} {
-		if err := (net.NoiseMLP{Sizes: c.sizes}).Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+		if err := (network.NoiseMLP{Sizes: c.sizes}).Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Validate(%v): %v, want an error containing %q", c.sizes, err, c.want)
 		}
 	}
@@ -47,7 +47,7 @@ func TestNewNoiseMLP(t *testing.T) {
 }
 
 // hostMLP evaluates an MLP's forward pass on the host in float64 (tanh hidden layers).
-func hostMLP(p net.Params, x []float64) []float64 {
+func hostMLP(p network.Params, x []float64) []float64 {
 	h := x
 	for l := range len(p.Sizes) - 1 {
 		in, out := p.Sizes[l], p.Sizes[l+1]
@@ -72,7 +72,7 @@ func hostMLP(p net.Params, x []float64) []float64 {
 // a scalar (one level for all rows). Tolerance: rel 1e-5 / abs 1e-5 * scale (float32 through a
 // 3-8-8-2 network; the division by sigma down to 0.01 scales values and their error alike).
 func TestNoiseMLPApply(t *testing.T) {
-	m, err := net.NewNoiseMLP(2, 8, 8)
+	m, err := network.NewNoiseMLP(2, 8, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +123,12 @@ func TestNoiseMLPApply(t *testing.T) {
 
 func float32Round(v float64) float64 { return float64(float32(v)) }
 
-// TestNoiseMLPSaveLoad saves a NoiseMLP with net.Save (its parameters are an MLP's, with the kind
-// and the noise levels in the metadata), loads it with net.Load into a new store, and checks that
+// TestNoiseMLPSaveLoad saves a NoiseMLP with network.Save (its parameters are an MLP's, with the kind
+// and the noise levels in the metadata), loads it with network.Load into a new store, and checks that
 // the kind and levels come back and that the loaded network's scores equal the original's
 // exactly (same float32 weights, same graph).
 func TestNoiseMLPSaveLoad(t *testing.T) {
-	m, err := net.NewNoiseMLP(2, 16)
+	m, err := network.NewNoiseMLP(2, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,34 +142,34 @@ func TestNoiseMLPSaveLoad(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sigmas := []float64{1, 0.1, 0.01}
-	if err := net.Save(dir, p, map[string]any{net.MetaKind: net.KindNoiseMLP, net.MetaSigmas: sigmas}); err != nil {
+	if err := network.Save(dir, p, map[string]any{network.MetaKind: network.KindNoiseMLP, network.MetaSigmas: sigmas}); err != nil {
 		t.Fatal(err)
 	}
-	saved, err := net.Load(dir)
+	saved, err := network.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Meta[net.MetaKind] != net.KindNoiseMLP {
-		t.Errorf("kind %v, want %q", saved.Meta[net.MetaKind], net.KindNoiseMLP)
+	if saved.Meta[network.MetaKind] != network.KindNoiseMLP {
+		t.Errorf("kind %v, want %q", saved.Meta[network.MetaKind], network.KindNoiseMLP)
 	}
-	if got, ok := saved.Meta[net.MetaSigmas].([]any); !ok || len(got) != 3 || got[2] != 0.01 {
-		t.Errorf("sigmas %v, want %v", saved.Meta[net.MetaSigmas], sigmas)
+	if got, ok := saved.Meta[network.MetaSigmas].([]any); !ok || len(got) != 3 || got[2] != 0.01 {
+		t.Errorf("sigmas %v, want %v", saved.Meta[network.MetaSigmas], sigmas)
 	}
-	loaded := net.NoiseMLP{Sizes: saved.Sizes}
+	loaded := network.NoiseMLP{Sizes: saved.Sizes}
 	if err := loaded.CheckScoreDim(2); err != nil {
 		t.Fatal(err)
 	}
 	store2 := model.NewStore()
-	if err := net.SetParams(store2, saved.Params); err != nil {
+	if err := network.SetParams(store2, saved.Params); err != nil {
 		t.Fatal(err)
 	}
 	pts := [][]float64{{0, 0}, {1, -1}, {0.3, 2}}
 	for _, sigma := range sigmas {
-		a, err := net.NewNoiseScorer(testutil.Backend(t), store, m)
+		a, err := network.NewNoiseScorer(testutil.Backend(t), store, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := net.NewNoiseScorer(testutil.Backend(t), store2, loaded)
+		b, err := network.NewNoiseScorer(testutil.Backend(t), store2, loaded)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestNoiseMLPSaveLoad(t *testing.T) {
 }
 
 func TestNoiseScorerErrors(t *testing.T) {
-	m, err := net.NewNoiseMLP(2, 4)
+	m, err := network.NewNoiseMLP(2, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestNoiseScorerErrors(t *testing.T) {
 	if err := m.Init(store, 0); err != nil {
 		t.Fatal(err)
 	}
-	s, err := net.NewNoiseScorer(testutil.Backend(t), store, m)
+	s, err := network.NewNoiseScorer(testutil.Backend(t), store, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestNoiseScorerErrors(t *testing.T) {
 			t.Errorf("Scores(%v, %v): %v, want an error containing %q", c.pts, c.sigma, err, c.want)
 		}
 	}
-	if _, err := net.NewNoiseScorer(testutil.Backend(t), store, net.NoiseMLP{Sizes: []int{2, 2}}); err == nil {
+	if _, err := network.NewNoiseScorer(testutil.Backend(t), store, network.NoiseMLP{Sizes: []int{2, 2}}); err == nil {
 		t.Error("NewNoiseScorer accepted sizes 2, 2")
 	}
 }

@@ -1,4 +1,4 @@
-package net_test
+package network_test
 
 import (
 	"encoding/json"
@@ -16,7 +16,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // wraps is a layer size whose product with 4 is 2^64 (2^32 on 32-bit machines): 0 in int arithmetic.
@@ -34,7 +34,7 @@ func TestNewMLPValidate(t *testing.T) {
 		{[]int{2, 0, 2}, "got 0 at position 1"},
 		{[]int{2, 8, -3}, "got -3 at position 2"},
 	} {
-		_, err := net.NewMLP(c.sizes)
+		_, err := network.NewMLP(c.sizes)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("NewMLP(%v): %v", c.sizes, err)
@@ -44,7 +44,7 @@ func TestNewMLPValidate(t *testing.T) {
 	}
 	// NewMLP copies its argument.
 	sizes := []int{2, 4, 2}
-	m, _ := net.NewMLP(sizes)
+	m, _ := network.NewMLP(sizes)
 	sizes[1] = 99
 	if m.Sizes[1] != 4 {
 		t.Errorf("NewMLP keeps a reference to the caller's slice")
@@ -52,7 +52,7 @@ func TestNewMLPValidate(t *testing.T) {
 }
 
 func TestInitParamsDeterministic(t *testing.T) {
-	m := net.MLP{Sizes: net.BlogSizes}
+	m := network.MLP{Sizes: network.BlogSizes}
 	a, err := m.InitParams(0)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestInitParamsDeterministic(t *testing.T) {
 //     sigma/0.8796, i.e. a forgotten truncation, would be off by 14%; one with std sigma but not
 //     rescaled after truncation would be off by 12%.)
 func TestInitParamsDistribution(t *testing.T) {
-	m := net.MLP{Sizes: []int{64, 128, 256, 100, 64}}
+	m := network.MLP{Sizes: []int{64, 128, 256, 100, 64}}
 	p, err := m.InitParams(3)
 	if err != nil {
 		t.Fatal(err)
@@ -127,14 +127,14 @@ func TestInitParamsDistribution(t *testing.T) {
 			t.Errorf("layer %d: %d biases, want %d", i, len(p.Biases[i]), m.Sizes[i+1])
 		}
 	}
-	if _, err := (net.MLP{Sizes: []int{2}}).InitParams(0); err == nil {
+	if _, err := (network.MLP{Sizes: []int{2}}).InitParams(0); err == nil {
 		t.Error("InitParams of an invalid MLP: no error")
 	}
 }
 
 func TestParamsValidate(t *testing.T) {
-	good := func() net.Params {
-		p, err := net.MLP{Sizes: []int{2, 3, 2}}.InitParams(0)
+	good := func() network.Params {
+		p, err := network.MLP{Sizes: []int{2, 3, 2}}.InitParams(0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,17 +142,17 @@ func TestParamsValidate(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		mutate func(*net.Params)
+		mutate func(*network.Params)
 		want   string
 	}{
-		{"short weights", func(p *net.Params) { p.Weights[0] = p.Weights[0][:5] }, "layer 0 weights: want 2 x 3 = 6 values, got 5"},
-		{"long biases", func(p *net.Params) { p.Biases[1] = append(p.Biases[1], 0) }, "layer 1 biases: want 2 values, got 3"},
-		{"missing layer", func(p *net.Params) { p.Weights = p.Weights[:1] }, "needs 2 layers"},
-		{"NaN weight", func(p *net.Params) { p.Weights[1][3] = float32(math.NaN()) }, "layer 1 weight 3 is NaN"},
-		{"Inf weight", func(p *net.Params) { p.Weights[0][0] = float32(math.Inf(-1)) }, "layer 0 weight 0 is -Inf"},
-		{"bad sizes", func(p *net.Params) { p.Sizes = []int{2, 0, 2} }, "position 1"},
+		{"short weights", func(p *network.Params) { p.Weights[0] = p.Weights[0][:5] }, "layer 0 weights: want 2 x 3 = 6 values, got 5"},
+		{"long biases", func(p *network.Params) { p.Biases[1] = append(p.Biases[1], 0) }, "layer 1 biases: want 2 values, got 3"},
+		{"missing layer", func(p *network.Params) { p.Weights = p.Weights[:1] }, "needs 2 layers"},
+		{"NaN weight", func(p *network.Params) { p.Weights[1][3] = float32(math.NaN()) }, "layer 1 weight 3 is NaN"},
+		{"Inf weight", func(p *network.Params) { p.Weights[0][0] = float32(math.Inf(-1)) }, "layer 0 weight 0 is -Inf"},
+		{"bad sizes", func(p *network.Params) { p.Sizes = []int{2, 0, 2} }, "position 1"},
 		// in*out wraps around to 0 in int arithmetic: empty weights would match.
-		{"sizes whose product wraps", func(p *net.Params) {
+		{"sizes whose product wraps", func(p *network.Params) {
 			p.Sizes, p.Weights, p.Biases = []int{wraps, 4}, [][]float32{{}}, [][]float32{make([]float32, 4)}
 		}, fmt.Sprintf("MLP with sizes [%d 4]: layer 0 would have %d x 4 weights", wraps, wraps)},
 	}
@@ -170,14 +170,14 @@ func TestParamsValidate(t *testing.T) {
 }
 
 func TestSetGetParamsRoundTrip(t *testing.T) {
-	m := net.MLP{Sizes: []int{2, 16, 8, 2}}
+	m := network.MLP{Sizes: []int{2, 16, 8, 2}}
 	p, err := m.InitParams(5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Biases[1][2] = 0.25 // Non-zero biases travel too.
 	store := model.NewStore()
-	if err := net.SetParams(store, p); err != nil {
+	if err := network.SetParams(store, p); err != nil {
 		t.Fatal(err)
 	}
 	got, err := m.GetParams(store)
@@ -189,20 +189,20 @@ func TestSetGetParamsRoundTrip(t *testing.T) {
 	}
 	// Setting again replaces the values in place.
 	q, _ := m.InitParams(6)
-	if err := net.SetParams(store, q); err != nil {
+	if err := network.SetParams(store, q); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := m.GetParams(store); !reflect.DeepEqual(got, q) {
 		t.Error("second SetParams did not replace the values")
 	}
 	// Different shapes for existing variables are refused.
-	other, _ := net.MLP{Sizes: []int{2, 4, 8, 2}}.InitParams(0)
-	if err := net.SetParams(store, other); err == nil || !strings.Contains(err.Error(), "shape") {
+	other, _ := network.MLP{Sizes: []int{2, 4, 8, 2}}.InitParams(0)
+	if err := network.SetParams(store, other); err == nil || !strings.Contains(err.Error(), "shape") {
 		t.Errorf("SetParams with other shapes: error %v, want one about the shape", err)
 	}
 	// Missing variables are reported by name.
-	if _, err := m.GetParams(model.NewStore()); err == nil || !strings.Contains(err.Error(), net.WeightsPath(0)) {
-		t.Errorf("GetParams on an empty store: error %v, want one naming %s", err, net.WeightsPath(0))
+	if _, err := m.GetParams(model.NewStore()); err == nil || !strings.Contains(err.Error(), network.WeightsPath(0)) {
+		t.Errorf("GetParams on an empty store: error %v, want one naming %s", err, network.WeightsPath(0))
 	}
 	// Init is InitParams + SetParams.
 	s2 := model.NewStore()
@@ -217,20 +217,20 @@ func TestSetGetParamsRoundTrip(t *testing.T) {
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "model") // Save creates missing directories.
-	p, err := net.MLP{Sizes: net.BlogSizes}.InitParams(11)
+	p, err := network.MLP{Sizes: network.BlogSizes}.InitParams(11)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Biases[0][0] = -1.5e-7
 	meta := map[string]any{"dataset": "ring", "epochs": 3}
-	if err := net.Save(dir, p, meta); err != nil {
+	if err := network.Save(dir, p, meta); err != nil {
 		t.Fatal(err)
 	}
-	s, err := net.Load(dir)
+	s, err := network.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Format != net.FileFormat || s.Version != net.FileVersion {
+	if s.Format != network.FileFormat || s.Version != network.FileVersion {
 		t.Errorf("loaded format %q version %d", s.Format, s.Version)
 	}
 	// float32 values survive JSON exactly (encoding/json prints the shortest representation
@@ -242,23 +242,23 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Errorf("loaded meta %v", s.Meta)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || entries[0].Name() != net.FileName {
-		t.Errorf("model directory holds %v, want only %s (no temporary files left)", entries, net.FileName)
+	if len(entries) != 1 || entries[0].Name() != network.FileName {
+		t.Errorf("model directory holds %v, want only %s (no temporary files left)", entries, network.FileName)
 	}
 	// Saving invalid params fails and leaves the old file alone.
 	bad := p
 	bad.Weights = bad.Weights[:1]
-	if err := net.Save(dir, bad, nil); err == nil {
+	if err := network.Save(dir, bad, nil); err == nil {
 		t.Error("Save of invalid params: no error")
 	}
-	if _, err := net.Load(dir); err != nil {
+	if _, err := network.Load(dir); err != nil {
 		t.Errorf("model unreadable after a failed Save: %v", err)
 	}
 }
 
 func TestLoadErrors(t *testing.T) {
-	p, _ := net.MLP{Sizes: []int{2, 4, 2}}.InitParams(0)
-	good, err := json.Marshal(net.Saved{Format: net.FileFormat, Version: net.FileVersion, Params: p})
+	p, _ := network.MLP{Sizes: []int{2, 4, 2}}.InitParams(0)
+	good, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Params: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,10 +276,10 @@ func TestLoadErrors(t *testing.T) {
 		data []byte // nil: no file at all.
 		want []string
 	}{
-		{"missing", nil, []string{"loading model", net.FileName, "no such file"}},
+		{"missing", nil, []string{"loading model", network.FileName, "no such file"}},
 		{"truncated", good[:len(good)/2], []string{"truncated or corrupt"}},
 		{"empty", []byte{}, []string{"truncated or corrupt"}},
-		{"wrong format", rewrite(func(m map[string]any) { m["format"] = "pytorch" }), []string{`format "pytorch"`, net.FileFormat}},
+		{"wrong format", rewrite(func(m map[string]any) { m["format"] = "pytorch" }), []string{`format "pytorch"`, network.FileFormat}},
 		{"no format", rewrite(func(m map[string]any) { delete(m, "format") }), []string{`format ""`}},
 		{"wrong version", rewrite(func(m map[string]any) { m["version"] = 2 }), []string{"version 2", "reads version 1"}},
 		{"wrong sizes", rewrite(func(m map[string]any) { m["Sizes"] = []int{2, 5, 2} }), []string{"layer 0 weights"}},
@@ -288,11 +288,11 @@ func TestLoadErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if c.data != nil {
-				if err := os.WriteFile(filepath.Join(dir, net.FileName), c.data, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, network.FileName), c.data, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_, err := net.Load(dir)
+			_, err := network.Load(dir)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -305,12 +305,12 @@ func TestLoadErrors(t *testing.T) {
 	}
 	// The unmodified document loads (so the cases above fail for their own reason).
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, net.FileName), good, 0o644)
-	if _, err := net.Load(dir); err != nil {
+	os.WriteFile(filepath.Join(dir, network.FileName), good, 0o644)
+	if _, err := network.Load(dir); err != nil {
 		t.Errorf("good file: %v", err)
 	}
 	// A missing directory.
-	if _, err := net.Load(filepath.Join(t.TempDir(), "does-not-exist")); err == nil || !strings.Contains(err.Error(), "does-not-exist") {
+	if _, err := network.Load(filepath.Join(t.TempDir(), "does-not-exist")); err == nil || !strings.Contains(err.Error(), "does-not-exist") {
 		t.Errorf("missing directory: error %v, want one naming the path", err)
 	}
 }
@@ -328,7 +328,7 @@ func TestCheckScoreDim(t *testing.T) {
 		{[]int{2, 8, 2}, 3, false},
 		{[]int{2}, 2, false},
 	} {
-		err := net.MLP{Sizes: c.sizes}.CheckScoreDim(c.dim)
+		err := network.MLP{Sizes: c.sizes}.CheckScoreDim(c.dim)
 		if c.ok != (err == nil) {
 			t.Errorf("CheckScoreDim(%v, %d) = %v", c.sizes, c.dim, err)
 		}
@@ -346,12 +346,12 @@ func TestScorerAgainstGolden(t *testing.T) {
 	for _, name := range testutil.GoldenMLPFiles {
 		t.Run(name, func(t *testing.T) {
 			g := testutil.LoadMLP(t, name)
-			m := net.MLP{Sizes: g.Sizes}
+			m := network.MLP{Sizes: g.Sizes}
 			store := model.NewStore()
-			if err := net.SetParams(store, g.Params()); err != nil {
+			if err := network.SetParams(store, g.Params()); err != nil {
 				t.Fatal(err)
 			}
-			sc, err := net.NewScorer(b, store, m)
+			sc, err := network.NewScorer(b, store, m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -389,7 +389,7 @@ func TestScorerAgainstGolden(t *testing.T) {
 			}
 		})
 	}
-	if _, err := net.NewScorer(b, model.NewStore(), net.MLP{Sizes: []int{2}}); err == nil {
+	if _, err := network.NewScorer(b, model.NewStore(), network.MLP{Sizes: []int{2}}); err == nil {
 		t.Error("NewScorer with an invalid MLP: no error")
 	}
 }
@@ -403,10 +403,10 @@ func TestScorerJacobiansAgainstGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := testutil.LoadMLP(t, name)
 			dir := t.TempDir()
-			if err := net.Save(dir, g.Params(), nil); err != nil {
+			if err := network.Save(dir, g.Params(), nil); err != nil {
 				t.Fatal(err)
 			}
-			sc, saved, err := net.LoadScorer(b, dir)
+			sc, saved, err := network.LoadScorer(b, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -433,13 +433,13 @@ func TestScorerJacobiansAgainstGolden(t *testing.T) {
 			testutil.Close(t, "LoadScorer scores", testutil.Flatten(scores), g.Scores.Data, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
 		})
 	}
-	if _, _, err := net.LoadScorer(b, t.TempDir()); err == nil || !strings.Contains(err.Error(), "loading model") {
+	if _, _, err := network.LoadScorer(b, t.TempDir()); err == nil || !strings.Contains(err.Error(), "loading model") {
 		t.Errorf("LoadScorer of an empty directory: error %v", err)
 	}
 }
 
 func TestValidateRejectsNonFiniteBias(t *testing.T) {
-	p, err := net.MLP{Sizes: []int{2, 3, 2}}.InitParams(1)
+	p, err := network.MLP{Sizes: []int{2, 3, 2}}.InitParams(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func TestMLPMemory(t *testing.T) {
 		memory   string // Substring of CheckMemory's error; "" for none.
 	}{
 		// 16,898 parameters: 66 KiB, 264 KiB to train.
-		{"blog", net.BlogSizes, "", ""},
+		{"blog", network.BlogSizes, "", ""},
 		// 200,002 parameters: 781 KiB, 3.1 MiB to train.
 		{"fits, but not to train", []int{2, 40000, 2}, "", "training an MLP with sizes [2 40000 2] (weights, gradients and Adam's two moments) needs 3.1 MiB"},
 		// 500,002 parameters: 1.9 MiB.
@@ -471,7 +471,7 @@ func TestMLPMemory(t *testing.T) {
 		{"overflowing total", []int{2, math.MaxInt / 16, 2}, "more than", "more than"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := net.MLP{Sizes: c.sizes}
+			m := network.MLP{Sizes: c.sizes}
 			check := func(what string, err error, want string) {
 				t.Helper()
 				switch {
@@ -484,7 +484,7 @@ func TestMLPMemory(t *testing.T) {
 				}
 			}
 			check("Validate", m.Validate(), c.validate)
-			_, err := net.NewMLP(c.sizes)
+			_, err := network.NewMLP(c.sizes)
 			check("NewMLP", err, c.validate)
 			err = m.CheckMemory("--sizes 2,40000,2")
 			check("CheckMemory", err, c.memory)
@@ -495,7 +495,7 @@ func TestMLPMemory(t *testing.T) {
 			check("InitParams", err, c.memory)
 			store := model.NewStore()
 			check("Init", m.Init(store, 0), c.memory)
-			if c.memory != "" && store.GetVariable(net.WeightsPath(0)) != nil {
+			if c.memory != "" && store.GetVariable(network.WeightsPath(0)) != nil {
 				t.Error("Init created variables for a network too large to train")
 			}
 		})
@@ -513,33 +513,33 @@ func TestLoadChecksKind(t *testing.T) {
 		meta  map[string]any
 		want  string // Substring of the error; "" for none.
 	}{
-		{"mlp", []int{2, 4, 2}, map[string]any{net.MetaKind: net.KindMLP}, ""},
-		{"noise-mlp", []int{3, 4, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP}, ""},
+		{"mlp", []int{2, 4, 2}, map[string]any{network.MetaKind: network.KindMLP}, ""},
+		{"noise-mlp", []int{3, 4, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP}, ""},
 		{"old plain file", []int{2, 4, 2}, nil, ""},
 		{"old noise-conditional file", []int{3, 4, 2}, map[string]any{"noise_conditional": true}, ""},
-		{"mlp with output != input", []int{3, 4, 2}, map[string]any{net.MetaKind: net.KindMLP}, `kind "mlp" maps R^D to R^D, but its sizes [3 4 2]`},
-		{"noise-mlp with input == output", []int{2, 4, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP}, `kind "noise-mlp" takes D+1 inputs (x and log sigma) for D outputs, but its sizes [2 4 2]`},
-		{"noise-mlp with two extra inputs", []int{4, 4, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP}, "sizes [4 4 2]"},
+		{"mlp with output != input", []int{3, 4, 2}, map[string]any{network.MetaKind: network.KindMLP}, `kind "mlp" maps R^D to R^D, but its sizes [3 4 2]`},
+		{"noise-mlp with input == output", []int{2, 4, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP}, `kind "noise-mlp" takes D+1 inputs (x and log sigma) for D outputs, but its sizes [2 4 2]`},
+		{"noise-mlp with two extra inputs", []int{4, 4, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP}, "sizes [4 4 2]"},
 		{"old file, input != output", []int{3, 4, 2}, nil, "sizes [3 4 2] is not a score network"},
 		{"old file, noise_conditional false", []int{3, 4, 2}, map[string]any{"noise_conditional": false}, "sizes [3 4 2] is not a score network"},
-		{"unknown kind", []int{2, 4, 2}, map[string]any{net.MetaKind: "resnet"}, "model kind resnet is not one this program knows"},
+		{"unknown kind", []int{2, 4, 2}, map[string]any{network.MetaKind: "resnet"}, "model kind resnet is not one this program knows"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := net.MLP{Sizes: c.sizes}.InitParams(0)
+			p, err := network.MLP{Sizes: c.sizes}.InitParams(0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			data, err := json.Marshal(net.Saved{Format: net.FileFormat, Version: net.FileVersion, Meta: c.meta, Params: p})
+			data, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Meta: c.meta, Params: p})
 			if err != nil {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, net.FileName), data, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, network.FileName), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, loadErr := net.Load(dir)
-			_, parseErr := net.Parse(data)
-			saveErr := net.Save(t.TempDir(), p, c.meta)
+			_, loadErr := network.Load(dir)
+			_, parseErr := network.Parse(data)
+			saveErr := network.Save(t.TempDir(), p, c.meta)
 			for what, err := range map[string]error{"Load": loadErr, "Parse": parseErr, "Save": saveErr} {
 				switch {
 				case c.want == "" && err != nil:
@@ -556,17 +556,17 @@ func TestLoadChecksKind(t *testing.T) {
 // model.json linked to /dev/zero or a huge file is an error, not an out-of-memory crash; a model
 // whose sizes wrap around is refused.
 func TestLoadRefusesFiles(t *testing.T) {
-	p, err := net.MLP{Sizes: net.BlogSizes}.InitParams(0)
+	p, err := network.MLP{Sizes: network.BlogSizes}.InitParams(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := json.Marshal(net.Saved{Format: net.FileFormat, Version: net.FileVersion, Params: p})
+	good, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Params: p})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Sizes [wraps, 4, wraps] with empty weights, which in*out = 0 let through.
 	wrapped := []byte(fmt.Sprintf(`{"format":%q,"version":%d,"Sizes":[%d,4,%d],"Weights":[[],[]],"Biases":[[0,0,0,0],[]]}`,
-		net.FileFormat, net.FileVersion, wraps, wraps))
+		network.FileFormat, network.FileVersion, wraps, wraps))
 	for _, c := range []struct {
 		name  string
 		limit string
@@ -577,7 +577,7 @@ func TestLoadRefusesFiles(t *testing.T) {
 		{"directory", "", func(path string) error { return os.Mkdir(path, 0o755) }, []string{"not a regular file"}},
 		// The blog network's file is about 300 KB, over a quarter of a 256 KiB limit.
 		{"larger than the limit", "256KiB", func(path string) error { return os.WriteFile(path, good, 0o644) },
-			[]string{net.FileName, "larger than", limits.EnvVar}},
+			[]string{network.FileName, "larger than", limits.EnvVar}},
 		{"wrapping sizes", "", func(path string) error { return os.WriteFile(path, wrapped, 0o644) },
 			[]string{"layer 0 would have", fmt.Sprint(wraps)}},
 		{"good", "", func(path string) error { return os.WriteFile(path, good, 0o644) }, nil},
@@ -587,10 +587,10 @@ func TestLoadRefusesFiles(t *testing.T) {
 				t.Setenv(limits.EnvVar, c.limit)
 			}
 			dir := t.TempDir()
-			if err := c.setup(filepath.Join(dir, net.FileName)); err != nil {
+			if err := c.setup(filepath.Join(dir, network.FileName)); err != nil {
 				t.Skipf("cannot set up: %v", err)
 			}
-			_, err := net.Load(dir)
+			_, err := network.Load(dir)
 			if c.want == nil {
 				if err != nil {
 					t.Errorf("good model: %v", err)

@@ -1,4 +1,4 @@
-package net_test
+package network_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/net"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // FuzzParseModel: any bytes give a model or an error, never a panic; a model that parses passes
@@ -24,14 +24,14 @@ func FuzzParseModel(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := net.Parse(data)
+		s, err := network.Parse(data)
 		if err != nil {
 			return
 		}
 		if err := s.Params.Validate(); err != nil {
 			t.Fatalf("Parse accepted parameters that fail their validation: %v", err)
 		}
-		if err := net.CheckKind(s.Sizes, s.Meta); err != nil {
+		if err := network.CheckKind(s.Sizes, s.Meta); err != nil {
 			t.Fatalf("Parse accepted a model whose sizes do not fit its kind: %v", err)
 		}
 		// The same, checked independently: every layer holds exactly in x out weights (counted
@@ -43,16 +43,16 @@ func FuzzParseModel(f *testing.F) {
 			}
 		}
 		in, out := s.Sizes[0], s.Sizes[len(s.Sizes)-1]
-		switch kind, ok := s.Meta[net.MetaKind]; {
-		case ok && kind == net.KindMLP && in != out, ok && kind == net.KindNoiseMLP && in != out+1,
-			ok && kind != net.KindMLP && kind != net.KindNoiseMLP, !ok && in != out && in != out+1:
+		switch kind, ok := s.Meta[network.MetaKind]; {
+		case ok && kind == network.KindMLP && in != out, ok && kind == network.KindNoiseMLP && in != out+1,
+			ok && kind != network.KindMLP && kind != network.KindNoiseMLP, !ok && in != out && in != out+1:
 			t.Fatalf("sizes %v do not fit kind %v", s.Sizes, kind)
 		}
 		again, err := json.Marshal(s)
 		if err != nil {
 			t.Fatalf("a parsed model cannot be written back: %v", err)
 		}
-		s2, err := net.Parse(again)
+		s2, err := network.Parse(again)
 		if err != nil {
 			t.Fatalf("a parsed model, written back, does not parse: %v", err)
 		}
@@ -69,22 +69,22 @@ func FuzzParseModel(f *testing.F) {
 // by Save, truncated and tampered variants, and a few degenerate inputs.
 func fuzzModelSeeds(f *testing.F) [][]byte {
 	save := func(sizes []int, meta map[string]any) []byte {
-		p, err := net.MLP{Sizes: sizes}.InitParams(0)
+		p, err := network.MLP{Sizes: sizes}.InitParams(0)
 		if err != nil {
 			f.Fatal(err)
 		}
 		dir := f.TempDir()
-		if err := net.Save(dir, p, meta); err != nil {
+		if err := network.Save(dir, p, meta); err != nil {
 			f.Fatal(err)
 		}
-		data, err := os.ReadFile(filepath.Join(dir, net.FileName))
+		data, err := os.ReadFile(filepath.Join(dir, network.FileName))
 		if err != nil {
 			f.Fatal(err)
 		}
 		return data
 	}
-	plain := save([]int{2, 3, 2}, map[string]any{net.MetaKind: net.KindMLP, "dataset": "ring"})
-	noise := save([]int{3, 3, 2}, map[string]any{net.MetaKind: net.KindNoiseMLP, net.MetaSigmas: []float64{1, 0.1}})
+	plain := save([]int{2, 3, 2}, map[string]any{network.MetaKind: network.KindMLP, "dataset": "ring"})
+	noise := save([]int{3, 3, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP, network.MetaSigmas: []float64{1, 0.1}})
 	old := save([]int{2, 3, 2}, nil)
 	return [][]byte{
 		plain, noise, old,
@@ -93,10 +93,10 @@ func fuzzModelSeeds(f *testing.F) [][]byte {
 		bytes.Replace(plain, []byte(`"mlp"`), []byte(`"noise-mlp"`), 1),
 		bytes.Replace(noise, []byte(`"Sizes":[3,`), []byte(`"Sizes":[2,`), 1),
 		bytes.Replace(plain, []byte(`"version":1`), []byte(`"version":2`), 1),
-		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[%d,4,%d],"Weights":[[],[]],"Biases":[[0,0,0,0],[]]}`, net.FileFormat, wraps, wraps)),
-		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[%d,4],"Weights":[[]],"Biases":[[0,0,0,0]]}`, net.FileFormat, wraps)),
-		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[100000,100000,100000],"Weights":[[],[]],"Biases":[[],[]]}`, net.FileFormat)),
-		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[-2,-2],"Weights":[[1,2,3,4]],"Biases":[[]]}`, net.FileFormat)),
+		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[%d,4,%d],"Weights":[[],[]],"Biases":[[0,0,0,0],[]]}`, network.FileFormat, wraps, wraps)),
+		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[%d,4],"Weights":[[]],"Biases":[[0,0,0,0]]}`, network.FileFormat, wraps)),
+		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[100000,100000,100000],"Weights":[[],[]],"Biases":[[],[]]}`, network.FileFormat)),
+		[]byte(fmt.Sprintf(`{"format":%q,"version":1,"Sizes":[-2,-2],"Weights":[[1,2,3,4]],"Biases":[[]]}`, network.FileFormat)),
 		[]byte(""), []byte("null"), []byte("{}"), []byte("[]"),
 	}
 }
