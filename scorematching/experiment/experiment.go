@@ -223,9 +223,9 @@ type Outcome struct {
 	Backend string          // Description of the backend used.
 	Data    [][]float64     // The training points.
 	Result  train.Result    // Loss history and reports.
-	Params  network.Params      // The trained weights.
+	Params  network.Params  // The trained weights.
 	Fisher  *metrics.Fisher // Learned vs true score on fresh points; nil where no true score is known.
-	Net     network.MLP         // The network.
+	Net     network.MLP     // The network.
 	Store   *model.Store    // The store holding the trained weights.
 	backend compute.Backend // To evaluate the trained network.
 	// The evaluators of the network, built on first use and kept: each compiles once per batch
