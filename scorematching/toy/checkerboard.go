@@ -109,3 +109,8 @@ func (c Checkerboard) BlackFraction(points [][]float64) float64 {
 	}
 	return float64(k) / float64(len(points))
 }
+
+// Statistic is the share of points on the black squares.
+func (c Checkerboard) Statistic(points [][]float64) (string, float64) {
+	return "share on black squares", c.BlackFraction(points)
+}

@@ -181,3 +181,8 @@ func besselI0eRatio(z float64) (logI0e, ratio float64) {
 	}
 	return math.Log(s0 / float64(n)), s1 / s0
 }
+
+// Statistic is the share of points on the inner circle.
+func (c Circles) Statistic(points [][]float64) (string, float64) {
+	return "share on inner circle", Fractions(c.Assignments(points), 2)[1]
+}

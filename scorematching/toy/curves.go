@@ -104,3 +104,13 @@ func (s Sine) Sample(n int, seed uint64) ([][]float64, error) {
 	}
 	return points, nil
 }
+
+// Statistic is the mean distance of points to the line.
+func (l Line) Statistic(points [][]float64) (string, float64) {
+	return "mean distance to the line", meanOf(points, func(p []float64) float64 { return math.Abs(p[1]-p[0]) / math.Sqrt2 })
+}
+
+// Statistic is the mean vertical distance of points to the curve.
+func (s Sine) Statistic(points [][]float64) (string, float64) {
+	return "mean vertical distance to the curve", meanOf(points, func(p []float64) float64 { return math.Abs(p[1] - s.Amplitude*math.Sin(p[0])) })
+}

@@ -468,3 +468,19 @@ func uniformWeights(k int) []float64 {
 	}
 	return w
 }
+
+// Spec names a data set: its registry name (see Names) and its parameters by name (nil or missing
+// names: the defaults). It is how options, models and summaries record a data set.
+type Spec struct {
+	Name   string             `json:"name"`
+	Params map[string]float64 `json:"params,omitempty"`
+}
+
+// SpecOf returns the Spec of d, with all its parameters.
+func SpecOf(d Dataset) Spec { return Spec{Name: d.Name(), Params: d.Params()} }
+
+// New builds the data set the Spec names (see New).
+func (s Spec) New() (Dataset, error) { return New(s.Name, s.Params) }
+
+// String is the data set's label, e.g. "ring (radius=1, std=0.1)" (see Label).
+func (s Spec) String() string { return Label(s.Name, s.Params) }

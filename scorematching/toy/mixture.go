@@ -306,3 +306,21 @@ func (g GaussianMixture) Assignments(points [][]float64) []int {
 func (g GaussianMixture) ComponentFractions(points [][]float64) []float64 {
 	return Fractions(g.Assignments(points), len(g.Means))
 }
+
+// Statistic depends on the mixture's registry name: the mean coordinate std (gaussian), the share
+// of the (-5, -5) mode, of weight 0.2 (2gaussians), the largest deviation of a mode's share from
+// its weight (8gaussians, and any other mixture).
+func (g GaussianMixture) Statistic(points [][]float64) (string, float64) {
+	switch g.Name() {
+	case "gaussian":
+		_, cov := Moments(points)
+		var s float64
+		for i := range cov {
+			s += math.Sqrt(cov[i][i])
+		}
+		return "mean coordinate std", s / float64(len(cov))
+	case "2gaussians":
+		return "share of the (-5,-5) mode", g.ComponentFractions(points)[0]
+	}
+	return "largest mode share error", maxDeviation(g.ComponentFractions(points), g.ComponentWeights())
+}

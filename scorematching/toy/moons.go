@@ -119,3 +119,8 @@ func (m Moons) Assignments(points [][]float64) []int {
 	}
 	return out
 }
+
+// Statistic is the mean distance of points to the noiseless moons.
+func (m Moons) Statistic(points [][]float64) (string, float64) {
+	return "mean distance to the moons", meanOf(points, m.Distance)
+}

@@ -149,3 +149,8 @@ func (r Rings) Assignments(points [][]float64) []int {
 func (r Rings) RingFractions(points [][]float64) []float64 {
 	return Fractions(r.Assignments(points), r.Count)
 }
+
+// Statistic is the largest deviation of a ring's share of points from its weight.
+func (r Rings) Statistic(points [][]float64) (string, float64) {
+	return "largest ring share error", maxDeviation(r.RingFractions(points), r.ComponentWeights())
+}
