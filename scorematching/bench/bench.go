@@ -25,6 +25,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
@@ -197,8 +198,8 @@ func checkDim(lossName string, d int) error {
 }
 
 func trainStep(ctx context.Context, b compute.Backend, backendName, name string, data [][]float64, sizes []int, steps int, lossFn loss.Func) (r Result, err error) {
-	defer recoverError(&err)
-	mlp := network.MLP{Sizes: sizes}
+	defer batch.Recover(&err, name+" workload")
+	mlp := network.Model{Kind: network.KindMLP, Sizes: sizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		return Result{}, err
@@ -227,7 +228,7 @@ func Sample(b compute.Backend, backendName string, steps int) (r Result, err err
 }
 
 func sampleStep(ctx context.Context, b compute.Backend, backendName string, steps int) (r Result, err error) {
-	defer recoverError(&err)
+	defer batch.Recover(&err, "sample workload")
 	mlp := network.MLP{Sizes: network.BlogSizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
@@ -290,10 +291,4 @@ func gaussian(n, d int, seed uint64) [][]float64 {
 	g := toy.Gaussian{Dim: d}
 	pts, _ := g.Sample(n, seed)
 	return pts
-}
-
-func recoverError(err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("gomlx: %v", r)
-	}
 }

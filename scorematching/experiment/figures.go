@@ -2,124 +2,48 @@ package experiment
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/plot"
 
-	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
-// GridStep is the spacing of the blog's quiver grid.
-const GridStep = 0.1
-
-// GridHalf is the half-width of the blog's quiver grid, R + 5 std.
-func GridHalf(r toy.Ring) float64 { return r.Radius + 5*r.Std }
-
-// BlogGrid returns the blog's quiver grid for r: from -(R + 5 std) to R + 5 std in steps of 0.1
-// on both axes (31 x 31 points for the blog's ring).
-func BlogGrid(r toy.Ring) ([][]float64, error) { return plots.Grid(GridHalf(r), GridStep) }
-
-// TrueField is the ring's analytic score on the blog grid, with the singular centre arrow zeroed.
-func TrueField(r toy.Ring) (plots.Field, error) {
-	grid, err := BlogGrid(r)
-	if err != nil {
-		return plots.Field{}, err
-	}
-	return plots.Field{Points: grid, Vectors: plots.ZeroNear(grid, r.Scores(grid), GridStep/2)}, nil
-}
-
-// BlogFlawedField is the post's score formula (toy.Ring.BlogFlawedScore) on the blog grid, with
-// the centre arrow zeroed, for comparison with TrueField.
-func BlogFlawedField(r toy.Ring) (plots.Field, error) {
-	grid, err := BlogGrid(r)
-	if err != nil {
-		return plots.Field{}, err
-	}
-	vectors := make([][]float64, len(grid))
-	for i, p := range grid {
-		vectors[i] = r.BlogFlawedScore(p)
-	}
-	return plots.Field{Points: grid, Vectors: plots.ZeroNear(grid, vectors, GridStep/2)}, nil
-}
-
-// Window returns the half-width of a square window that holds the points (with a margin), and
-// the step of a 31 x 31 quiver grid over it. For the ring it is the blog's (R + 5 std, 0.1).
+// Window returns the half-width of the square window of the run's figures and the step of their
+// quiver grid: the data set's own (the ring: R + 5 std, 0.1), or else one that holds the training
+// points with a margin, with a 31 x 31 grid (see toy.Window).
 func (o *Outcome) Window() (half, step float64) {
-	if o.Options.IsRing() {
-		return GridHalf(o.Options.Ring), GridStep
+	d, err := o.Options.Data()
+	if err != nil {
+		return toy.Window(nil, o.Data)
 	}
-	for _, p := range o.Data {
-		for _, v := range p {
-			half = math.Max(half, math.Abs(v))
-		}
-	}
-	half = 1.1 * math.Max(half, 1e-6)
-	return half, 2 * half / 30
+	return toy.Window(d, o.Data)
 }
 
 // ScoreFields returns the learned score on the quiver grid and, where the data set's score is
 // known, the true one (truth.Vectors is nil otherwise).
 func (o *Outcome) ScoreFields() (truth, learned plots.Field, err error) {
-	if o.Options.IsRing() {
-		if truth, err = TrueField(o.Options.Ring); err != nil {
+	half, step := o.Window()
+	dist, err := o.Options.Data()
+	if err != nil {
+		return
+	}
+	if _, ok := dist.(toy.Analytic); ok {
+		if truth, err = plots.TrueField(dist, half, step); err != nil {
 			return
 		}
-	} else {
-		half, step := o.Window()
-		if truth.Points, err = plots.Grid(half, step); err != nil {
-			return
-		}
-		if dist, derr := o.Options.Data(); derr == nil {
-			if a, ok := dist.(toy.Analytic); ok {
-				truth.Vectors = toy.Scores(a, truth.Points)
-			}
-		}
+	} else if truth.Points, err = plots.Grid(half, step); err != nil {
+		return
 	}
 	vectors, err := o.Scores(truth.Points)
 	if err != nil {
 		return
 	}
 	return truth, plots.Field{Points: truth.Points, Vectors: vectors}, nil
-}
-
-// RingArrowUnit is the arrow scale of the ring's quiver figures: the |s| that an arrow one grid
-// step long stands for, plots.ArrowUnit of the ring's true score on the blog grid (50 for the
-// blog's ring).
-func RingArrowUnit(r toy.Ring) (float64, error) {
-	truth, err := TrueField(r)
-	if err != nil {
-		return 0, err
-	}
-	return plots.ArrowUnit(truth), nil
-}
-
-// FieldFigure draws a score field over samples on the ring's window, with the ring's log-density
-// shaded under it, and its arrows on the scale of the ring's true score (RingArrowUnit; see
-// plots.QuiverWith), which the title states: figures of the same ring (the true score, a learned
-// one, the field learned so far) compare arrow for arrow. A field whose typical magnitude is more
-// than ten times smaller or larger than the true score's (the post's formula is about a hundred
-// times weaker) would show as dots or a thicket on that scale: it gets its own, and a line of the
-// title says so and by how much.
-func FieldFigure(title string, r toy.Ring, field plots.Field, samples [][]float64) (*plot.Plot, error) {
-	unit, err := RingArrowUnit(r)
-	if err != nil {
-		return nil, err
-	}
-	opts := plots.QuiverOptions{Unit: unit, LogDensity: r.LogDensity}
-	if own := plots.ArrowUnit(field); own < unit/10 || own > unit*10 {
-		opts.Unit = own
-		if own < unit {
-			opts.Note = fmt.Sprintf("(own scale: %.3g times less |s| per arrow length than the true score's)", unit/own)
-		} else {
-			opts.Note = fmt.Sprintf("(own scale: %.3g times more |s| per arrow length than the true score's)", own/unit)
-		}
-	}
-	return plots.QuiverWith(title, field, samples, GridHalf(r)+GridStep, GridStep, opts)
 }
 
 // LogDensity returns the log-density of the outcome's data set where it is known in closed form
@@ -207,16 +131,10 @@ func (o *Outcome) Figures() (map[string][]*plot.Plot, error) {
 	return figs, nil
 }
 
-// lossCurves plots res's losses, with the lowest value the loss can reach where it is known (the
-// exact loss on the ring).
+// lossCurves plots res's losses, with the lowest value the loss can reach where it is known (see
+// lossFloor).
 func (o *Outcome) lossCurves(res train.Result) (*plot.Plot, error) {
-	var minimum *float64
-	if o.Options.IsRing() && o.Options.Loss == "exact" {
-		if m, err := TrueScoreLoss(o.Options.Ring); err == nil {
-			minimum = &m
-		}
-	}
-	return LossCurves(res, "Training loss ("+o.Options.Loss+")", minimum)
+	return LossCurves(res, "Training loss ("+o.Options.Loss+")", o.lossFloor())
 }
 
 // Watch returns an Outcome for the run of o while it trains the network in store (the store
@@ -227,7 +145,11 @@ func Watch(b compute.Backend, o Options, store *model.Store) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Outcome{Options: o, Backend: b.Name(), Data: data, Net: network.MLP{Sizes: o.NetSizes()}, Store: store, backend: b}, nil
+	m, err := o.Model()
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Options: o, Backend: b.Name(), Data: data, Model: m, Store: store, backend: b}, nil
 }
 
 // ProgressFigures returns two figures of a run in progress (see Watch): the loss curves of the
@@ -254,13 +176,37 @@ func (o *Outcome) ProgressFigures(history []train.Record) ([]*plot.Plot, error) 
 	return []*plot.Plot{lossFig, fieldFig}, nil
 }
 
-// LossFigure plots the exact loss of a run on the ring r: see LossCurves, with the loss of the
-// true score, -0.5 E||s||^2, the lowest value the exact loss can reach, as a dashed line, and the
-// gap to it on a log scale in an inset.
-func LossFigure(res train.Result, r toy.Ring) (*plot.Plot, error) {
+// lossFloor is the lowest value the run's loss can reach where it is known: the data set's
+// exact-loss floor, -1/2 E||s||^2 (toy.ExactLossFloor), for a loss that estimates the exact loss
+// (loss.EstimatesExact); nil otherwise.
+func (o *Outcome) lossFloor() *float64 {
+	if !loss.EstimatesExact(o.Options.Loss) {
+		return nil
+	}
+	return datasetFloor(o.Options)
+}
+
+// datasetFloor is toy.ExactLossFloor of the run's data set, or nil where it is not known.
+func datasetFloor(o Options) *float64 {
+	d, err := o.Data()
+	if err != nil {
+		return nil
+	}
+	if floor, ok, err := toy.ExactLossFloor(d); err == nil && ok {
+		return &floor
+	}
+	return nil
+}
+
+// LossFigure plots the exact loss of a run on the data set d: see LossCurves, with the loss of
+// the true score, -0.5 E||s||^2 (toy.ExactLossFloor), the lowest value the exact loss can reach,
+// as a dashed line, and the gap to it on a log scale in an inset, where d's score is known.
+func LossFigure(res train.Result, d toy.Dataset) (*plot.Plot, error) {
 	var minimum *float64
-	if m, err := TrueScoreLoss(r); err == nil {
-		minimum = &m
+	if floor, ok, err := toy.ExactLossFloor(d); err != nil {
+		return nil, err
+	} else if ok {
+		minimum = &floor
 	}
 	return LossCurves(res, "Exact score-matching loss", minimum)
 }
@@ -313,13 +259,4 @@ func recordCurve(name string, records []train.Record) plots.Curve {
 func minimumCurve(minimum, last float64) plots.Curve {
 	return plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", minimum),
 		Epochs: []float64{0, last}, Values: []float64{minimum, minimum}, Dashed: true, Color: plots.OkabeBlack}
-}
-
-// TrueScoreLoss is -0.5 E||s(x)||^2 for the ring: the exact loss of the true score, and the
-// lowest value any model can reach (about -49.484 for the blog's ring; see toy.Ring.MeanSquaredScore).
-func TrueScoreLoss(r toy.Ring) (float64, error) {
-	if err := r.Validate(); err != nil {
-		return 0, err
-	}
-	return -0.5 * r.MeanSquaredScore(), nil
 }

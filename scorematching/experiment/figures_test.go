@@ -5,11 +5,7 @@ package experiment_test
 // loss's floor in an inset, and trajectory titles that say how the paths were subsampled.
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/png"
 	"strings"
 	"testing"
 
@@ -33,35 +29,6 @@ func arrowLine(t *testing.T, p *plot.Plot) string {
 	}
 	t.Fatalf("title %q states no arrow scale", p.Title.Text)
 	return ""
-}
-
-func renderPNG(t *testing.T, ps ...*plot.Plot) image.Image {
-	t.Helper()
-	data, err := plots.PNG(ps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
-// exactFraction returns the fraction of the pixels of img that have exactly the colour c.
-func exactFraction(img image.Image, c color.Color) float64 {
-	cr, cg, cb, _ := c.RGBA()
-	b := img.Bounds()
-	n := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if r>>8 == cr>>8 && g>>8 == cg>>8 && bl>>8 == cb>>8 {
-				n++
-			}
-		}
-	}
-	return float64(n) / float64(b.Dx()*b.Dy())
 }
 
 // TestFieldFigureScale: every FieldFigure of the ring states the true score's arrow scale (50
@@ -113,8 +80,8 @@ func TestFieldFigureScale(t *testing.T) {
 	if l := arrowLine(t, flawedFig); l != plots.ArrowCaption(0.5, false) || !strings.Contains(flawedFig.Title.Text, "100 times less |s|") {
 		t.Errorf("the post's formula: title %q; want its own scale (0.5 per grid step), said to be 100 times finer", flawedFig.Title.Text)
 	}
-	img := renderPNG(t, trueFig)
-	if f := exactFraction(img, plots.ShadingColor(0)); f < 0.05 {
+	img := testutil.Render(t, trueFig)
+	if f := testutil.ColorFraction(img, plots.ShadingColor(0), 0); f < 0.05 {
 		t.Errorf("the ring's top density band covers %.4f of the figure, want at least 5%%", f)
 	}
 }
@@ -150,7 +117,7 @@ func TestOutcomeFiguresOneScale(t *testing.T) {
 			t.Errorf("panel %d: title %q does not mention the shading", i, p.Title.Text)
 		}
 	}
-	if f := exactFraction(renderPNG(t, figs["loss.png"]...), plots.InsetBackground); f < 0.05 {
+	if f := testutil.ColorFraction(testutil.Render(t, figs["loss.png"]...), plots.InsetBackground, 0); f < 0.05 {
 		t.Errorf("loss.png: the inset covers %.4f of the figure, want at least 5%%", f)
 	}
 	// Live figures: the field learned so far on the same scale.
@@ -198,7 +165,7 @@ func TestLossFloorInset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw, fo := exactFraction(renderPNG(t, with), plots.InsetBackground), exactFraction(renderPNG(t, without), plots.InsetBackground)
+	fw, fo := testutil.ColorFraction(testutil.Render(t, with), plots.InsetBackground, 0), testutil.ColorFraction(testutil.Render(t, without), plots.InsetBackground, 0)
 	t.Logf("inset background: %.4f with a floor, %.4f without", fw, fo)
 	if fw < 0.05 || fo > 0.0005 {
 		t.Errorf("inset background covers %.4f with a floor and %.4f without: want at least 5%% and almost none", fw, fo)
@@ -207,7 +174,7 @@ func TestLossFloorInset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := exactFraction(renderPNG(t, fig), plots.InsetBackground); f < 0.05 {
+	if f := testutil.ColorFraction(testutil.Render(t, fig), plots.InsetBackground, 0); f < 0.05 {
 		t.Errorf("LossFigure: the inset covers %.4f, want at least 5%%", f)
 	}
 	run := &experiment.Outcome{Options: tinyRingOptions(50), Result: res}
@@ -215,7 +182,7 @@ func TestLossFloorInset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := exactFraction(renderPNG(t, runs), plots.InsetBackground); f < 0.05 {
+	if f := testutil.ColorFraction(testutil.Render(t, runs), plots.InsetBackground, 0); f < 0.05 {
 		t.Errorf("RunsLossFigure: the inset covers %.4f, want at least 5%%", f)
 	}
 	// A floor above every loss (no gap to draw) leaves the plain figure.
@@ -262,5 +229,5 @@ func TestTrajectoryFigureSubsampling(t *testing.T) {
 	if got := experiment.StepsUpTo(res, 100); len(got) != 6 {
 		t.Errorf("StepsUpTo(100) = %v", got)
 	}
-	renderPNG(t, p, q)
+	testutil.Render(t, p, q)
 }

@@ -19,14 +19,21 @@ const (
 	SummaryFile = "summary.json"
 )
 
+// Files that a data-set run (package recipes) writes next to a run's: its measured result and the
+// samples drawn from the trained model.
+const (
+	ResultFile  = "dataset.json"
+	SamplesFile = "samples.csv"
+)
+
 // FigureFiles are the figures a run may write into its directory (see Outcome.Figures).
 var FigureFiles = []string{"true_score.png", "learned_score.png", "comparison.png", "loss.png"}
 
-// runFiles are the names of every file a run (or a data-set run, RunDataset) writes into its
+// runFiles are the names of every file a run (or a data-set run, see package recipes) writes into its
 // directory.
 func runFiles() []string {
 	return append([]string{OptionsFile, train.CheckpointFile, network.FileName, LogFile, SummaryFile,
-		DatasetResultFile, DatasetSamplesFile}, FigureFiles...)
+		ResultFile, SamplesFile}, FigureFiles...)
 }
 
 // ErrRunExists is wrapped by PrepareRunDir's error for a directory that already holds a run.

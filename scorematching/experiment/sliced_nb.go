@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	hostbatch "github.com/gosm/gosm/scorematching/batch"
+
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -319,17 +321,17 @@ func (o *Outcome) RepeatGradient(lossName string, opts loss.Options, points [][]
 	if err != nil {
 		return nil, nil, err
 	}
-	batch, err := train.ToTensor(points)
+	batch, err := hostbatch.ToTensor(points, 0)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := o.Store.SetRNGStateFromSeed(int64(seed)); err != nil {
 		return nil, nil, err
 	}
-	mlp := o.Net
+	mlp := o.Model.MLP()
 	exec, err := model.NewExec(o.backend, o.Store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 		store, g := scope.Store(), x.Graph()
-		m := train.LossModel(mlp, store, false)
+		m := train.LossModel(o.Model, store)
 		var params []*graph.Node
 		for i := range mlp.NumLayers() {
 			for _, path := range []string{network.WeightsPath(i), network.BiasesPath(i)} {

@@ -24,10 +24,9 @@ package loss
 // smaller loss and gradient.
 
 import (
-	"fmt"
-	"math"
-
 	"github.com/gomlx/gomlx/core/graph"
+
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // DenoisingPerExample returns 0.5 || s(x_b + sigma z_b) + z_b / sigma ||^2 for every example b,
@@ -52,21 +51,7 @@ func Denoising(sigma float64) Func {
 }
 
 func checkSigma(sigma float64) {
-	if err := validSigma(sigma); err != nil {
+	if err := network.CheckSigma(sigma); err != nil {
 		panic(err)
 	}
-}
-
-// minFloat32Normal is the smallest normal float32 value, 2^-126.
-const minFloat32Normal = 0x1p-126
-
-func validSigma(sigma float64) error {
-	if !(sigma > 0) || math.IsInf(sigma, 0) {
-		return fmt.Errorf("noise level sigma must be positive and finite, got %v", sigma)
-	}
-	// The losses compute in float32: a level outside its normal range becomes 0 or +Inf there.
-	if sigma < minFloat32Normal || sigma > math.MaxFloat32 {
-		return fmt.Errorf("noise level sigma %v is outside float32's range (%.3g to %.3g), in which the losses compute", sigma, minFloat32Normal, math.MaxFloat32)
-	}
-	return nil
 }

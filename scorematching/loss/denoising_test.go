@@ -114,13 +114,13 @@ func TestDenoisingMinimumGaussian(t *testing.T) {
 func TestDenoisingLearnsNoisyScore(t *testing.T) {
 	const sigma = 0.5
 	data := gaussianPoints(20_000, 2, 1, 2)
-	mlp := network.MLP{Sizes: []int{2, 32, 2}}
+	mlp := network.Model{Kind: network.KindMLP, Sizes: []int{2, 32, 2}}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		t.Fatal(err)
 	}
 	tr := &train.Trainer{
-		Backend: testutil.Backend(t), Store: store, Net: mlp, Loss: loss.Denoising(sigma),
+		Backend: testutil.Backend(t), Store: store, Model: mlp, Loss: loss.Denoising(sigma),
 		Config: train.Config{Epochs: 20, BatchSize: 250, LearningRate: 3e-3, Seed: 0},
 	}
 	res, err := tr.Run(context.Background(), data)

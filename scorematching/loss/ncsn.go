@@ -25,6 +25,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
+
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // NoiseScoreFunc is a noise-conditional score network applied to a batch: x [B, D] and the noise
@@ -56,9 +58,9 @@ func checkGeometric(sigmaMax, sigmaMin float64, n int) error {
 	switch {
 	case n < 1:
 		return fmt.Errorf("number of noise levels must be at least 1, got %d", n)
-	case n > MaxNoiseLevels:
-		return fmt.Errorf("number of noise levels %d is more than %d, the most this program takes", n, MaxNoiseLevels)
-	case validSigma(sigmaMin) != nil || validSigma(sigmaMax) != nil:
+	case n > network.MaxNoiseLevels:
+		return fmt.Errorf("number of noise levels %d is more than %d, the most this program takes", n, network.MaxNoiseLevels)
+	case network.CheckSigma(sigmaMin) != nil || network.CheckSigma(sigmaMax) != nil:
 		return fmt.Errorf("noise levels must be positive and finite, got min %v and max %v", sigmaMin, sigmaMax)
 	case sigmaMin > sigmaMax:
 		return fmt.Errorf("smallest noise level %v is larger than the largest %v", sigmaMin, sigmaMax)
@@ -67,11 +69,6 @@ func checkGeometric(sigmaMax, sigmaMin float64, n int) error {
 	}
 	return nil
 }
-
-// MaxNoiseLevels bounds the number of noise levels: the levels are written to options.json and
-// model.json, and annealed Langevin runs its steps at every level, so a mistyped count (1e8) would
-// write gigabytes and never finish. NCSN uses 10 to a few thousand levels.
-const MaxNoiseLevels = 10000
 
 // ParseSigmas reads the command's --sigmas value "min,max,n" (e.g. "0.01,1,10") and returns
 // GeometricSigmas(max, min, n).
@@ -92,56 +89,20 @@ func ParseSigmas(s string) ([]float64, error) {
 	return GeometricSigmas(hi, lo, n), nil
 }
 
-// CheckSigmas returns an error unless sigmas is a non-empty list of positive, finite levels.
-func CheckSigmas(sigmas []float64) error {
-	if len(sigmas) == 0 {
-		return fmt.Errorf("no noise levels given")
-	}
-	if len(sigmas) > MaxNoiseLevels {
-		return fmt.Errorf("%d noise levels is more than %d, the most this program takes", len(sigmas), MaxNoiseLevels)
-	}
-	for i, s := range sigmas {
-		if err := validSigma(s); err != nil {
-			return fmt.Errorf("noise level %d: %w", i, err)
-		}
-	}
-	return nil
-}
-
-// SigmaColumn returns the noise levels of a batch of b rows as a [b, 1] column of dtype: sigma
-// may be a scalar (one level for every row), a vector [b] or a column [b, 1].
-func SigmaColumn(sigma *graph.Node, b int, dtype dtypes.DType) *graph.Node {
-	if sigma.DType() != dtype {
-		sigma = graph.ConvertDType(sigma, dtype)
-	}
-	switch {
-	case sigma.Rank() == 0:
-		return graph.BroadcastToDims(graph.Reshape(sigma, 1, 1), b, 1)
-	case sigma.Rank() == 1 && sigma.Shape().Dimensions[0] == b:
-		return graph.ExpandAxes(sigma, -1)
-	case sigma.Rank() == 2 && sigma.Shape().Dimensions[0] == b && sigma.Shape().Dimensions[1] == 1:
-		return sigma
-	}
-	panic(fmt.Errorf("noise levels for %d rows must be a scalar, [%d] or [%d, 1], got %s", b, b, b, sigma.Shape()))
-}
-
 // PackedNoiseScore turns a plain network f that takes rows [x, log sigma] (D+1 columns) and
 // returns D columns into a NoiseScoreFunc: s(x, sigma) = f([x, log sigma]) / sigma. This is
 // network.NoiseMLP's convention (a NoiseMLP is an MLP with sizes D+1, ..., D), so a loss.Model whose
 // Score is that MLP's Apply gives NCSN its noise-conditional score; NCSN uses it when it is given
 // no NoiseScoreFunc.
 func PackedNoiseScore(f ScoreFunc) NoiseScoreFunc {
-	return func(x, sigma *graph.Node) *graph.Node {
-		col := SigmaColumn(sigma, x.Shape().Dimensions[0], x.DType())
-		return graph.Div(f(graph.Concatenate([]*graph.Node{x, graph.Log(col)}, -1)), col)
-	}
+	return network.PackedNoiseScore(f)
 }
 
 // DrawNoiseLevels draws a noise level for every row of x from sigmas, uniformly, through
 // m.Random(g, "uniform", [B]), and returns them as a [B, 1] column of x's dtype: row b gets
 // sigmas[min(floor(u_b L), L-1)].
 func DrawNoiseLevels(m Model, sigmas []float64, x *graph.Node) *graph.Node {
-	if err := CheckSigmas(sigmas); err != nil {
+	if err := network.CheckSigmas(sigmas); err != nil {
 		panic(err)
 	}
 	g := x.Graph()
@@ -164,7 +125,7 @@ func NCSNPerExample(m Model, x, sigma *graph.Node, noiseScore NoiseScoreFunc) *g
 	if noiseScore == nil {
 		noiseScore = PackedNoiseScore(m.Score)
 	}
-	col := SigmaColumn(sigma, x.Shape().Dimensions[0], x.DType())
+	col := network.SigmaColumn(sigma, x.Shape().Dimensions[0], x.DType())
 	z := random(m, "ncsn", x.Graph(), "normal", x.Shape())
 	noisy := graph.Add(x, graph.Mul(col, z))
 	r := graph.Add(graph.Mul(col, noiseScore(noisy, col)), z)
@@ -180,7 +141,7 @@ func NCSNPerExample(m Model, x, sigma *graph.Node, noiseScore NoiseScoreFunc) *g
 // (PackedNoiseScore: the network.NoiseMLP convention). It panics when sigmas is empty or holds a level that is not
 // positive and finite.
 func NCSN(sigmas []float64, noiseScore NoiseScoreFunc) Func {
-	if err := CheckSigmas(sigmas); err != nil {
+	if err := network.CheckSigmas(sigmas); err != nil {
 		panic(err)
 	}
 	sigmas = append([]float64(nil), sigmas...)

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
@@ -49,8 +50,8 @@ func TestGeometricSigmas(t *testing.T) {
 	}
 }
 
-// noiseStore returns a store with a freshly initialised NoiseMLP.
-func noiseStore(t *testing.T, nm network.NoiseMLP, seed uint64) *model.Store {
+// noiseStore returns a store with a freshly initialised noise-conditional model.
+func noiseStore(t *testing.T, nm network.Model, seed uint64) *model.Store {
 	t.Helper()
 	store := model.NewStore()
 	if err := nm.Init(store, seed); err != nil {
@@ -61,14 +62,14 @@ func noiseStore(t *testing.T, nm network.NoiseMLP, seed uint64) *model.Store {
 
 // TestNCSNAgainstHost evaluates NCSN with noise the test controls (stubRandom: the uniform draw
 // picks each row's level, the normal draw is z) on 64 points in 2-D, with an untrained
-// 3-16-16-2 NoiseMLP and 5 levels, and recomputes the loss on the host: the level of row b is
+// 3-16-16-2 noise-conditional model and 5 levels, and recomputes the loss on the host: the level of row b is
 // sigmas[floor(5 u_b)], x~ = x + sigma_b z_b, the scores s(x~, sigma_b) come from a
-// network.NoiseScorer (rows grouped by level), and the loss is mean_b 0.5 ||sigma_b s + z_b||^2.
-// Both the explicit network (NCSN(sigmas, nm.Apply)) and the packed form (NCSN(sigmas, nil) with
+// network.Scorer (ScoresAt, rows grouped by level), and the loss is mean_b 0.5 ||sigma_b s + z_b||^2.
+// Both the explicit network (NCSN(sigmas, nm.ApplyAt)) and the packed form (NCSN(sigmas, nil) with
 // m.Score = the underlying MLP, as train's loss.Model gives it) must give it. Tolerance: rel 1e-5
 // / abs 1e-5 (float32; the host adds in float64). Also checks that every level was drawn.
 func TestNCSNAgainstHost(t *testing.T) {
-	nm, err := network.NewNoiseMLP(2, 16, 16)
+	nm, err := network.NewModel(network.KindNoiseMLP, 2, []int{16, 16}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestNCSNAgainstHost(t *testing.T) {
 	sigmas := loss.GeometricSigmas(1, 0.01, 5)
 	pts := gaussianPoints(64, 2, 1, 9)
 	x := testutil.Tensor32(testutil.Flatten(pts), 64, 2)
-	scorer, err := network.NewNoiseScorer(testutil.Backend(t), store, nm)
+	scorer, err := network.NewScorer(testutil.Backend(t), store, nm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestNCSNAgainstHost(t *testing.T) {
 				return loss.NCSN(sigmas, nil)(m, x)
 			}
 			m := loss.Model{Random: stub.Random}
-			return loss.NCSN(sigmas, func(x, sigma *graph.Node) *graph.Node { return nm.Apply(st, x, sigma) })(m, x)
+			return loss.NCSN(sigmas, func(x, sigma *graph.Node) *graph.Node { return nm.ApplyAt(st, x, sigma) })(m, x)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +120,7 @@ func TestNCSNAgainstHost(t *testing.T) {
 					noisy[i][j] = float64(float32(pts[b][j])) + float64(float32(sigma))*float64(float32(z[2*b+j]))
 				}
 			}
-			scores, err := scorer.Scores(noisy, sigma)
+			scores, err := scorer.ScoresAt(noisy, sigma)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,11 +136,11 @@ func TestNCSNAgainstHost(t *testing.T) {
 	}
 }
 
-// TestPackedNoiseScoreIsNoiseMLP checks that loss.PackedNoiseScore applied to a NoiseMLP's
-// underlying MLP is network.NoiseMLP.Apply (the two packages agree on [x, log sigma] and the division
+// TestPackedNoiseScoreIsNoiseModel checks that loss.PackedNoiseScore applied to a noise-conditional model's
+// underlying MLP is network.Model.ApplyAt of a noise-conditional model (the two packages agree on [x, log sigma] and the division
 // by sigma), for per-row levels: equal to float32 round-off (rel 1e-6, abs 1e-6 * scale).
-func TestPackedNoiseScoreIsNoiseMLP(t *testing.T) {
-	nm, err := network.NewNoiseMLP(3, 8)
+func TestPackedNoiseScoreIsNoiseModel(t *testing.T) {
+	nm, err := network.NewModel(network.KindNoiseMLP, 3, []int{8}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestPackedNoiseScoreIsNoiseMLP(t *testing.T) {
 	exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x, sigma *graph.Node) (*graph.Node, *graph.Node) {
 		st := scope.Store()
 		packed := loss.PackedNoiseScore(func(in *graph.Node) *graph.Node { return nm.MLP().Apply(st, in) })
-		return packed(x, sigma), nm.Apply(st, x, sigma)
+		return packed(x, sigma), nm.ApplyAt(st, x, sigma)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -158,12 +159,12 @@ func TestPackedNoiseScoreIsNoiseMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.Close(t, "PackedNoiseScore vs NoiseMLP.Apply", testutil.Flat32(t, out[0]), testutil.Flat32(t, out[1]), testutil.Tol{Rel: 1e-6, Abs: 1e-6})
+	testutil.Close(t, "PackedNoiseScore vs Model.ApplyAt", testutil.Flat32(t, out[0]), testutil.Flat32(t, out[1]), testutil.Tol{Rel: 1e-6, Abs: 1e-6})
 }
 
-// TestNCSNTrainsGaussian trains a 3-32-32-2 NoiseMLP with NCSN on 4 levels, geometric from 1 to
-// 0.125, on 10,000 points of N(0, I) in 2-D, through train.NewStep with the packed loss
-// (loss.NCSN(sigmas, nil) and the NoiseMLP's underlying MLP: train's loss.Model as it is), Adam at
+// TestNCSNTrainsGaussian trains a 3-32-32-2 noise-conditional model with NCSN on 4 levels, geometric from 1 to
+// 0.125, on 10,000 points of N(0, I) in 2-D, through train.NewStep with
+// loss.NCSN(sigmas, nil) and the noise-conditional model (train's loss.Model as it is), Adam at
 // 3e-3, batches of 500 (the store's generator seeded), 1200 steps. For N(0, I) the noisy score
 // at level sigma is s* = -x/(1 + sigma^2) and the loss's minimum is the mean over the levels of
 // 0.5 D/(1 + sigma^2) = 0.8064 (D = 2).
@@ -182,11 +183,11 @@ func TestPackedNoiseScoreIsNoiseMLP(t *testing.T) {
 // to 0.20 (xla:cpu).
 func TestNCSNTrainsGaussian(t *testing.T) {
 	const (
-		steps = 1200
-		batch = 500
+		steps     = 1200
+		batchSize = 500
 	)
 	sigmas := loss.GeometricSigmas(1, 0.125, 4)
-	nm, err := network.NewNoiseMLP(2, 32, 32)
+	nm, err := network.NewModel(network.KindNoiseMLP, 2, []int{32, 32}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,15 +195,15 @@ func TestNCSNTrainsGaussian(t *testing.T) {
 	if err := store.SetRNGStateFromSeed(0); err != nil {
 		t.Fatal(err)
 	}
-	step, err := train.NewStep(testutil.Backend(t), store, nm.MLP(), loss.NCSN(sigmas, nil), 3e-3)
+	step, err := train.NewStep(testutil.Backend(t), store, nm, loss.NCSN(sigmas, nil), 3e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data := gaussianPoints(10_000, 2, 1, 5)
 	losses := make([]float64, steps)
 	for i := range steps {
-		start := (i * batch) % len(data)
-		x, err := train.ToTensor(data[start : start+batch])
+		start := (i * batchSize) % len(data)
+		x, err := batch.ToTensor(data[start:start+batchSize], 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,14 +225,14 @@ func TestNCSNTrainsGaussian(t *testing.T) {
 		t.Errorf("the loss over the last 200 steps is %.4f, not within 0.02 of the minimum %.4f", last, minimum)
 	}
 
-	scorer, err := network.NewNoiseScorer(testutil.Backend(t), store, nm)
+	scorer, err := network.NewScorer(testutil.Backend(t), store, nm)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, s := range sigmas {
 		a := 1 / (1 + s*s)
 		fresh := gaussianPoints(5000, 2, math.Sqrt(1+s*s), uint64(10+k))
-		learned, err := scorer.Scores(fresh, s)
+		learned, err := scorer.ScoresAt(fresh, s)
 		if err != nil {
 			t.Fatal(err)
 		}

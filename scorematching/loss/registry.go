@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // Options configure the losses that take parameters; they are the command's flags. A field that a
@@ -83,42 +85,98 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
-// Validate returns an error naming the first bad option for the loss called name.
+// Validate returns an error naming the first bad option for the loss called name (an unknown
+// name is an error too).
 func (o Options) Validate(name string) error {
-	switch name {
-	case "sliced", "sliced-vr":
-		if o.Projections < 1 {
-			return fmt.Errorf("loss %s: the number of projections must be at least 1, got %d", name, o.Projections)
-		}
-		if err := o.ProjectionDist.Validate(); err != nil {
-			return fmt.Errorf("loss %s: %w", name, err)
-		}
-	case "denoising":
-		if err := validSigma(o.Sigma); err != nil {
-			return fmt.Errorf("loss %s: %w", name, err)
-		}
-	case "ncsn":
-		if err := CheckSigmas(o.Sigmas); err != nil {
-			return fmt.Errorf("loss %s: %w", name, err)
-		}
+	e, err := lookup(name)
+	if err != nil {
+		return err
+	}
+	if e.validate == nil {
+		return nil
+	}
+	if err := e.validate(o); err != nil {
+		return fmt.Errorf("loss %s: %w", name, err)
 	}
 	return nil
 }
 
-// constructors builds each loss from Options; losses without parameters ignore them.
-var constructors = map[string]func(Options) Func{
-	"exact":       func(Options) Func { return Exact },
-	"blog-flawed": func(Options) Func { return BlogFlawed },
-	"sliced":      func(o Options) Func { return Sliced(o.Projections, o.ProjectionDist) },
-	"sliced-vr":   func(o Options) Func { return SlicedVR(o.Projections, o.ProjectionDist) },
-	"denoising":   func(o Options) Func { return Denoising(o.Sigma) },
-	// NCSN with no NoiseScoreFunc reads m.Score as a network.NoiseMLP on rows [x, log sigma].
-	"ncsn": func(o Options) Func { return NCSN(o.Sigmas, nil) },
+// entry is one loss of the registry: everything that depends on which loss it is.
+type entry struct {
+	// build makes the loss from validated options.
+	build func(Options) Func
+	// validate checks the options the loss uses (nil: it uses none).
+	validate func(Options) error
+	// describe names the options the loss uses, for a log line (nil: none).
+	describe func(Options) string
+	// copies is how many values per row each activation carries while the loss is computed on
+	// dim-dimensional data (see Options.ActivationCopies).
+	copies func(o Options, dim int) int
+	// kind is the kind of score model the loss trains.
+	kind network.Kind
+	// exact says the loss is Hyvarinen's objective or an unbiased estimate of it: its minimum
+	// over all scores is -1/2 E||s||^2, the data set's exact-loss floor.
+	exact bool
+}
+
+// exactCopies: the scores and their dim forward tangents.
+func exactCopies(_ Options, dim int) int { return dim + 1 }
+
+// slicedCopies: the scores and one tangent per projection.
+func slicedCopies(o Options, _ int) int { return o.WithDefaults().Projections + 1 }
+
+// twoCopies: scores at the clean and the noisy points.
+func twoCopies(Options, int) int { return 2 }
+
+func validateSliced(o Options) error {
+	if o.Projections < 1 {
+		return fmt.Errorf("the number of projections must be at least 1, got %d", o.Projections)
+	}
+	return o.ProjectionDist.Validate()
+}
+
+func describeSliced(o Options) string {
+	unit := "vector"
+	if o.Projections != 1 {
+		unit = "vectors"
+	}
+	return fmt.Sprintf("%d %s %s per point", o.Projections, o.ProjectionDist.Resolve(), unit)
+}
+
+// registry holds every loss, by name.
+var registry = map[string]entry{
+	"exact":       {build: func(Options) Func { return Exact }, copies: exactCopies, kind: network.KindMLP, exact: true},
+	"blog-flawed": {build: func(Options) Func { return BlogFlawed }, copies: exactCopies, kind: network.KindMLP},
+	"sliced": {build: func(o Options) Func { return Sliced(o.Projections, o.ProjectionDist) },
+		validate: validateSliced, describe: describeSliced, copies: slicedCopies, kind: network.KindMLP, exact: true},
+	"sliced-vr": {build: func(o Options) Func { return SlicedVR(o.Projections, o.ProjectionDist) },
+		validate: validateSliced, describe: describeSliced, copies: slicedCopies, kind: network.KindMLP, exact: true},
+	"denoising": {build: func(o Options) Func { return Denoising(o.Sigma) },
+		validate: func(o Options) error { return network.CheckSigma(o.Sigma) },
+		describe: func(o Options) string { return fmt.Sprintf("sigma %g", o.Sigma) },
+		copies:   twoCopies, kind: network.KindMLP},
+	// NCSN with no NoiseScoreFunc reads m.Score as a network.KindNoiseMLP model on rows [x, log sigma].
+	"ncsn": {build: func(o Options) Func { return NCSN(o.Sigmas, nil) },
+		validate: func(o Options) error { return network.CheckSigmas(o.Sigmas) },
+		describe: func(o Options) string {
+			n := len(o.Sigmas)
+			return fmt.Sprintf("%d levels, %g down to %g", n, o.Sigmas[0], o.Sigmas[n-1])
+		},
+		copies: twoCopies, kind: network.KindNoiseMLP},
+}
+
+// lookup returns the registry entry of the loss called name, or an error listing the known ones.
+func lookup(name string) (entry, error) {
+	e, ok := registry[name]
+	if !ok {
+		return entry{}, fmt.Errorf("unknown loss %q: known losses are %s", name, strings.Join(Names(), ", "))
+	}
+	return e, nil
 }
 
 // ByName returns the loss called name with DefaultOptions: "exact", "blog-flawed" (for
-// demonstrations), "sliced", "sliced-vr", "denoising" or "ncsn" (which needs a noise-conditional
-// network, see NoiseConditional).
+// demonstrations), "sliced", "sliced-vr", "denoising" or "ncsn" (which trains a noise-conditional
+// model, see Kind).
 func ByName(name string) (Func, error) {
 	return New(name, DefaultOptions())
 }
@@ -126,35 +184,21 @@ func ByName(name string) (Func, error) {
 // New returns the loss called name configured by o, or an error naming the unknown loss or the
 // bad option.
 func New(name string, o Options) (Func, error) {
-	c, ok := constructors[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown loss %q: known losses are %s", name, strings.Join(Names(), ", "))
-	}
 	if err := o.Validate(name); err != nil {
 		return nil, err
 	}
-	return c(o), nil
+	return registry[name].build(o), nil
 }
 
 // Describe returns the loss called name with the options it uses, for a log line: "sliced (1
 // rademacher vector per point)", "denoising (sigma 0.05)", "ncsn (10 levels, 1 down to 0.05)";
-// a loss without options is just its name.
+// a loss without options (or an unknown or misconfigured one) is just its name.
 func (o Options) Describe(name string) string {
-	switch name {
-	case "sliced", "sliced-vr":
-		unit := "vector"
-		if o.Projections != 1 {
-			unit = "vectors"
-		}
-		return fmt.Sprintf("%s (%d %s %s per point)", name, o.Projections, o.ProjectionDist.Resolve(), unit)
-	case "denoising":
-		return fmt.Sprintf("%s (sigma %g)", name, o.Sigma)
-	case "ncsn":
-		if n := len(o.Sigmas); n > 0 {
-			return fmt.Sprintf("%s (%d levels, %g down to %g)", name, n, o.Sigmas[0], o.Sigmas[n-1])
-		}
+	e, ok := registry[name]
+	if !ok || e.describe == nil || (e.validate != nil && e.validate(o) != nil) {
+		return name
 	}
-	return name
+	return fmt.Sprintf("%s (%s)", name, e.describe(o))
 }
 
 // ActivationCopies is how many values per row each activation of the network carries while the
@@ -162,23 +206,33 @@ func (o Options) Describe(name string) string {
 // their dim forward tangents), Projections + 1 for the sliced ones, 2 for the others (scores at
 // the clean and the noisy points). It sizes the memory check of a training run.
 func (o Options) ActivationCopies(name string, dim int) int {
-	switch name {
-	case "exact", "blog-flawed":
-		return dim + 1
-	case "sliced", "sliced-vr":
-		return o.WithDefaults().Projections + 1
+	if e, ok := registry[name]; ok {
+		return e.copies(o, dim)
 	}
 	return 2
 }
 
-// NoiseConditional reports whether the loss called name trains a noise-conditional network
-// s(x, sigma) (a network.NoiseMLP, sizes D+1, ..., D) rather than a plain score network s(x).
-func NoiseConditional(name string) bool { return name == "ncsn" }
+// Kind returns the kind of score model the loss called name trains: network.KindNoiseMLP for
+// "ncsn" (sizes D+1, ..., D, called with a noise level), network.KindMLP for the others; an error
+// for an unknown loss.
+func Kind(name string) (network.Kind, error) {
+	e, err := lookup(name)
+	return e.kind, err
+}
+
+// EstimatesExact reports whether the loss called name is Hyvarinen's exact objective or an unbiased
+// estimate of it ("exact", "sliced", "sliced-vr"): its values then compare with the data set's
+// exact-loss floor, -1/2 E||s||^2 (see toy.ExactLossFloor).
+func EstimatesExact(name string) bool { return registry[name].exact }
+
+// NoiseConditional reports whether the loss called name trains a noise-conditional model (see
+// Kind).
+func NoiseConditional(name string) bool { return registry[name].kind == network.KindNoiseMLP }
 
 // Names lists the known loss names in alphabetical order.
 func Names() []string {
-	names := make([]string, 0, len(constructors))
-	for n := range constructors {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
 		names = append(names, n)
 	}
 	sort.Strings(names)

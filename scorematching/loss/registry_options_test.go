@@ -28,7 +28,7 @@ func TestNamesListsEveryLoss(t *testing.T) {
 
 // evalLoss evaluates fn and the gradient norm of its weights on 32 points of N(0, I) in 2-D, with
 // the store's generator seeded by seed: a plain 2-16-2 MLP, or for a noise-conditional loss a
-// 3-16-2 NoiseMLP seen through train's packed loss.Model (Score = the underlying MLP).
+// 3-16-2 noise-conditional model seen through train's packed loss.Model (Score = the underlying MLP).
 func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (value, gradNorm float64) {
 	t.Helper()
 	sizes := []int{2, 16, 2}

@@ -3,7 +3,10 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
+
+	"github.com/gosm/gosm/scorematching/toy"
 )
 
 // RadiusMoments returns the mean and the standard deviation (n - 1 in the denominator) of the
@@ -119,4 +122,43 @@ func NearestFractions(points, centres [][]float64) ([]float64, error) {
 		counts[k] /= float64(len(points))
 	}
 	return counts, nil
+}
+
+// FittedGaussian draws n points, seeded, from the normal distribution with the mean and
+// covariance of data (x = mean + L z with L L^T = cov, Cholesky; a tiny floor on the pivots keeps
+// a degenerate covariance, such as that of points on a line, usable): what a model that knows only
+// the first two moments of data would sample, a scale for two-sample tests.
+func FittedGaussian(data [][]float64, n int, seed uint64) [][]float64 {
+	mean, cov := toy.Moments(data)
+	dim := len(mean)
+	l := make([][]float64, dim)
+	for i := range l {
+		l[i] = make([]float64, dim)
+		for j := 0; j <= i; j++ {
+			s := cov[i][j]
+			for k := range j {
+				s -= l[i][k] * l[j][k]
+			}
+			if i == j {
+				l[i][i] = math.Sqrt(math.Max(s, 1e-12))
+			} else {
+				l[i][j] = s / l[j][j]
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x9a55))
+	out := make([][]float64, n)
+	z := make([]float64, dim)
+	for p := range out {
+		for i := range z {
+			z[i] = rng.NormFloat64()
+		}
+		out[p] = slices.Clone(mean)
+		for i := range dim {
+			for j := 0; j <= i; j++ {
+				out[p][i] += l[i][j] * z[j]
+			}
+		}
+	}
+	return out
 }

@@ -9,92 +9,114 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/autodiff"
+	"github.com/gosm/gosm/scorematching/batch"
 )
 
-// Scorer evaluates a trained MLP on batches of points; it compiles once per batch shape.
+// Scorer evaluates a trained score model on batches of points, host rows in and out; each
+// evaluation compiles once per batch shape and reads the store's current weights.
 type Scorer struct {
-	net      MLP
-	exec     *model.Exec
+	model    Model
+	exec     *model.Exec // s(x): Model.Apply.
+	at       *model.Exec // s(x, sigma): Model.ApplyAt (noise-conditional models).
 	jacobian *model.Exec
 }
 
-// NewScorer returns a Scorer for the MLP whose weights are in store.
-func NewScorer(backend compute.Backend, store *model.Store, m MLP) (*Scorer, error) {
+// NewScorer returns a Scorer for the model whose weights are in store.
+func NewScorer(backend compute.Backend, store *model.Store, m Model) (*Scorer, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+	s := &Scorer{model: m}
+	var err error
+	if s.exec, err = model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		return m.Apply(scope.Store(), x)
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("building the score evaluation: %w", err)
 	}
-	jacobian, err := model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+	if m.NoiseConditional() {
+		if s.at, err = model.NewExec(backend, store, func(scope *model.Scope, x, sigma *graph.Node) *graph.Node {
+			return m.ApplyAt(scope.Store(), x, sigma)
+		}); err != nil {
+			return nil, fmt.Errorf("building the noise-conditional score evaluation: %w", err)
+		}
+	}
+	if s.jacobian, err = model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		_, jac := autodiff.Jacobian(func(x *graph.Node) *graph.Node { return m.Apply(scope.Store(), x) }, x)
 		return jac
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("building the Jacobian evaluation: %w", err)
 	}
-	return &Scorer{net: m, exec: exec, jacobian: jacobian}, nil
+	return s, nil
 }
 
-// Scores returns the network's output s(x) for every row of points.
-func (s *Scorer) Scores(points [][]float64) ([][]float64, error) {
+// Model returns the model the Scorer evaluates.
+func (s *Scorer) Model() Model { return s.model }
+
+// Scores returns the model's score for every row of points: s(x), or for a noise-conditional
+// model s(x, sigma_L) at its smallest noise level (an error if it records none).
+func (s *Scorer) Scores(points [][]float64) (scores [][]float64, err error) {
+	if s.model.NoiseConditional() {
+		sigma, err := s.model.SmallestSigma()
+		if err != nil {
+			return nil, err
+		}
+		return s.ScoresAt(points, sigma)
+	}
 	res, err := s.call(s.exec, points)
 	if err != nil {
 		return nil, err
 	}
-	return rows(res, s.net.Sizes[len(s.net.Sizes)-1]), nil
+	return batch.Rows(res, s.model.Dim()), nil
 }
 
-// Jacobians returns, for every row x of points, the network's Jacobian J[i][j] = d s_i / d x_j
-// (see autodiff.Jacobian).
+// ScoresAt returns s(x, sigma) of a noise-conditional model for every row x of points, all at
+// noise level sigma.
+func (s *Scorer) ScoresAt(points [][]float64, sigma float64) (scores [][]float64, err error) {
+	if !s.model.NoiseConditional() {
+		return nil, fmt.Errorf("a %s model takes no noise level", s.model.Kind)
+	}
+	if err := CheckSigma(sigma); err != nil {
+		return nil, err
+	}
+	res, err := s.call(s.at, points, float32(sigma))
+	if err != nil {
+		return nil, err
+	}
+	return batch.Rows(res, s.model.Dim()), nil
+}
+
+// Jacobians returns, for every row x of points, the Jacobian J[i][j] = d s_i / d x_j of the
+// model's score (Scores; see autodiff.Jacobian).
 func (s *Scorer) Jacobians(points [][]float64) ([][][]float64, error) {
 	res, err := s.call(s.jacobian, points)
 	if err != nil {
 		return nil, err
 	}
-	in, out := s.net.Sizes[0], s.net.Sizes[len(s.net.Sizes)-1]
+	d := s.model.Dim()
 	jacs := make([][][]float64, len(points))
 	for b := range jacs {
-		jacs[b] = rows(res[b*in*out:(b+1)*in*out], in)
+		jacs[b] = batch.Rows(res[b*d*d:(b+1)*d*d], d)
 	}
 	return jacs, nil
 }
 
-// rows cuts flat into rows of width columns, converting to float64.
-func rows(flat []float32, width int) [][]float64 {
-	out := make([][]float64, len(flat)/width)
-	for i := range out {
-		out[i] = make([]float64, width)
-		for j := range width {
-			out[i][j] = float64(flat[i*width+j])
-		}
-	}
-	return out
-}
-
-// call runs exec on points (checked and converted to a float32 batch) and returns its flat output.
-func (s *Scorer) call(exec *model.Exec, points [][]float64) (res []float32, err error) {
-	flat, err := checkedBatch(points, s.net.Sizes[0])
+// call runs exec on points (checked and converted to a float32 batch) and more inputs, and
+// returns its flat output.
+func (s *Scorer) call(exec *model.Exec, points [][]float64, more ...any) (res []float32, err error) {
+	x, err := batch.ToTensor(points, s.model.Dim())
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			res, err = nil, fmt.Errorf("evaluating the score network: %v", r)
-		}
-	}()
-	outputs, err := exec.Call(tensors.FromFlatDataAndDimensions(flat, len(points), s.net.Sizes[0]))
+	defer batch.Recover(&err, "evaluating the score model")
+	outputs, err := exec.Call(append([]any{x}, more...)...)
 	if err != nil {
-		return nil, fmt.Errorf("evaluating the score network: %w", err)
+		return nil, fmt.Errorf("evaluating the score model: %w", err)
 	}
 	return tensors.CopyFlatData[float32](outputs[0])
 }
 
-// LoadScorer reads the model saved in dir (see Save) and returns a Scorer for it, with the saved
-// file's content.
+// LoadScorer reads the model saved in dir (see Save) into a new store and returns a Scorer for
+// it, with the saved file's content.
 func LoadScorer(backend compute.Backend, dir string) (*Scorer, Saved, error) {
 	saved, err := Load(dir)
 	if err != nil {
@@ -104,6 +126,6 @@ func LoadScorer(backend compute.Backend, dir string) (*Scorer, Saved, error) {
 	if err := SetParams(store, saved.Params); err != nil {
 		return nil, Saved{}, err
 	}
-	s, err := NewScorer(backend, store, MLP{Sizes: saved.Sizes})
+	s, err := NewScorer(backend, store, saved.Model())
 	return s, saved, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/toy"
 )
 
 // wraps is a layer size whose product with 4 is 2^64 (2^32 on 32-bit machines): 0 in int arithmetic.
@@ -222,8 +223,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Biases[0][0] = -1.5e-7
-	meta := map[string]any{"dataset": "ring", "epochs": 3}
-	if err := network.Save(dir, p, meta); err != nil {
+	saved := network.Saved{Kind: network.KindMLP, Data: toy.Spec{Name: "ring", Params: map[string]float64{"radius": 1.5}}, Loss: "exact", Epochs: 3, Params: p}
+	if err := network.Save(dir, saved); err != nil {
 		t.Fatal(err)
 	}
 	s, err := network.Load(dir)
@@ -238,17 +239,17 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(s.Params, p) {
 		t.Error("loaded params differ from the saved ones")
 	}
-	if s.Meta["dataset"] != "ring" || s.Meta["epochs"] != 3.0 {
-		t.Errorf("loaded meta %v", s.Meta)
+	if s.Kind != network.KindMLP || s.Data.Name != "ring" || s.Data.Params["radius"] != 1.5 || s.Loss != "exact" || s.Epochs != 3 {
+		t.Errorf("loaded kind %q, data %v, loss %q, epochs %d", s.Kind, s.Data, s.Loss, s.Epochs)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != network.FileName {
 		t.Errorf("model directory holds %v, want only %s (no temporary files left)", entries, network.FileName)
 	}
 	// Saving invalid params fails and leaves the old file alone.
-	bad := p
+	bad := saved
 	bad.Weights = bad.Weights[:1]
-	if err := network.Save(dir, bad, nil); err == nil {
+	if err := network.Save(dir, bad); err == nil {
 		t.Error("Save of invalid params: no error")
 	}
 	if _, err := network.Load(dir); err != nil {
@@ -258,7 +259,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	p, _ := network.MLP{Sizes: []int{2, 4, 2}}.InitParams(0)
-	good, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Params: p})
+	good, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Kind: network.KindMLP, Params: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +282,9 @@ func TestLoadErrors(t *testing.T) {
 		{"empty", []byte{}, []string{"truncated or corrupt"}},
 		{"wrong format", rewrite(func(m map[string]any) { m["format"] = "pytorch" }), []string{`format "pytorch"`, network.FileFormat}},
 		{"no format", rewrite(func(m map[string]any) { delete(m, "format") }), []string{`format ""`}},
-		{"wrong version", rewrite(func(m map[string]any) { m["version"] = 2 }), []string{"version 2", "reads version 1"}},
+		{"wrong version", rewrite(func(m map[string]any) { m["version"] = 3 }), []string{"version 3", "reads version 2"}},
+		{"version 1", rewrite(func(m map[string]any) { m["version"] = 1 }), []string{"version 1 was written by an earlier version", "train the model again"}},
+		{"unknown field", rewrite(func(m map[string]any) { m["meta"] = map[string]any{} }), []string{"unknown field", "meta"}},
 		{"wrong sizes", rewrite(func(m map[string]any) { m["Sizes"] = []int{2, 5, 2} }), []string{"layer 0 weights"}},
 	}
 	for _, c := range cases {
@@ -346,7 +349,7 @@ func TestScorerAgainstGolden(t *testing.T) {
 	for _, name := range testutil.GoldenMLPFiles {
 		t.Run(name, func(t *testing.T) {
 			g := testutil.LoadMLP(t, name)
-			m := network.MLP{Sizes: g.Sizes}
+			m := network.Model{Kind: network.KindMLP, Sizes: g.Sizes}
 			store := model.NewStore()
 			if err := network.SetParams(store, g.Params()); err != nil {
 				t.Fatal(err)
@@ -389,7 +392,7 @@ func TestScorerAgainstGolden(t *testing.T) {
 			}
 		})
 	}
-	if _, err := network.NewScorer(b, model.NewStore(), network.MLP{Sizes: []int{2}}); err == nil {
+	if _, err := network.NewScorer(b, model.NewStore(), network.Model{Kind: network.KindMLP, Sizes: []int{2}}); err == nil {
 		t.Error("NewScorer with an invalid MLP: no error")
 	}
 }
@@ -403,7 +406,7 @@ func TestScorerJacobiansAgainstGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := testutil.LoadMLP(t, name)
 			dir := t.TempDir()
-			if err := network.Save(dir, g.Params(), nil); err != nil {
+			if err := network.Save(dir, network.Saved{Kind: network.KindMLP, Params: g.Params()}); err != nil {
 				t.Fatal(err)
 			}
 			sc, saved, err := network.LoadScorer(b, dir)
@@ -502,34 +505,35 @@ func TestMLPMemory(t *testing.T) {
 	}
 }
 
-// TestLoadChecksKind: a model must be a score network of its kind: "mlp" maps R^D to R^D,
-// "noise-mlp" takes D+1 inputs for D outputs; a file without a kind (written before kinds were
-// recorded) must be one of the two, the second flagged noise_conditional. Save refuses what Load
-// would refuse.
+// TestLoadChecksKind: a model must be a score network of its kind: "mlp" maps R^D to R^D and has
+// no noise levels, "noise-mlp" takes D+1 inputs for D outputs and has valid levels (or none yet);
+// an unknown or missing kind is refused. Save refuses what Load would refuse.
 func TestLoadChecksKind(t *testing.T) {
 	for _, c := range []struct {
-		name  string
-		sizes []int
-		meta  map[string]any
-		want  string // Substring of the error; "" for none.
+		name   string
+		sizes  []int
+		kind   network.Kind
+		sigmas []float64
+		want   string // Substring of the error; "" for none.
 	}{
-		{"mlp", []int{2, 4, 2}, map[string]any{network.MetaKind: network.KindMLP}, ""},
-		{"noise-mlp", []int{3, 4, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP}, ""},
-		{"old plain file", []int{2, 4, 2}, nil, ""},
-		{"old noise-conditional file", []int{3, 4, 2}, map[string]any{"noise_conditional": true}, ""},
-		{"mlp with output != input", []int{3, 4, 2}, map[string]any{network.MetaKind: network.KindMLP}, `kind "mlp" maps R^D to R^D, but its sizes [3 4 2]`},
-		{"noise-mlp with input == output", []int{2, 4, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP}, `kind "noise-mlp" takes D+1 inputs (x and log sigma) for D outputs, but its sizes [2 4 2]`},
-		{"noise-mlp with two extra inputs", []int{4, 4, 2}, map[string]any{network.MetaKind: network.KindNoiseMLP}, "sizes [4 4 2]"},
-		{"old file, input != output", []int{3, 4, 2}, nil, "sizes [3 4 2] is not a score network"},
-		{"old file, noise_conditional false", []int{3, 4, 2}, map[string]any{"noise_conditional": false}, "sizes [3 4 2] is not a score network"},
-		{"unknown kind", []int{2, 4, 2}, map[string]any{network.MetaKind: "resnet"}, "model kind resnet is not one this program knows"},
+		{"mlp", []int{2, 4, 2}, network.KindMLP, nil, ""},
+		{"noise-mlp", []int{3, 4, 2}, network.KindNoiseMLP, []float64{1, 0.1}, ""},
+		{"noise-mlp without levels", []int{3, 4, 2}, network.KindNoiseMLP, nil, ""},
+		{"mlp with output != input", []int{3, 4, 2}, network.KindMLP, nil, `kind "mlp" maps R^D to R^D, but its sizes [3 4 2]`},
+		{"mlp with noise levels", []int{2, 4, 2}, network.KindMLP, []float64{1}, `kind "mlp" has no noise levels, got 1`},
+		{"noise-mlp with input == output", []int{2, 4, 2}, network.KindNoiseMLP, nil, `kind "noise-mlp" takes D+1 inputs (x and log sigma) for D outputs, but its sizes [2 4 2]`},
+		{"noise-mlp with two extra inputs", []int{4, 4, 2}, network.KindNoiseMLP, nil, "sizes [4 4 2]"},
+		{"noise-mlp with a negative level", []int{3, 4, 2}, network.KindNoiseMLP, []float64{1, -0.1}, "noise level 1: noise level sigma must be positive and finite, got -0.1"},
+		{"unknown kind", []int{2, 4, 2}, "resnet", nil, `model kind "resnet" is not one this program knows`},
+		{"no kind", []int{2, 4, 2}, "", nil, `model kind "" is not one this program knows`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := network.MLP{Sizes: c.sizes}.InitParams(0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			data, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Meta: c.meta, Params: p})
+			s := network.Saved{Format: network.FileFormat, Version: network.FileVersion, Kind: c.kind, Sigmas: c.sigmas, Params: p}
+			data, err := json.Marshal(s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -539,7 +543,7 @@ func TestLoadChecksKind(t *testing.T) {
 			}
 			_, loadErr := network.Load(dir)
 			_, parseErr := network.Parse(data)
-			saveErr := network.Save(t.TempDir(), p, c.meta)
+			saveErr := network.Save(t.TempDir(), s)
 			for what, err := range map[string]error{"Load": loadErr, "Parse": parseErr, "Save": saveErr} {
 				switch {
 				case c.want == "" && err != nil:
@@ -560,12 +564,12 @@ func TestLoadRefusesFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Params: p})
+	good, err := json.Marshal(network.Saved{Format: network.FileFormat, Version: network.FileVersion, Kind: network.KindMLP, Params: p})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Sizes [wraps, 4, wraps] with empty weights, which in*out = 0 let through.
-	wrapped := []byte(fmt.Sprintf(`{"format":%q,"version":%d,"Sizes":[%d,4,%d],"Weights":[[],[]],"Biases":[[0,0,0,0],[]]}`,
+	wrapped := []byte(fmt.Sprintf(`{"format":%q,"version":%d,"kind":"mlp","Sizes":[%d,4,%d],"Weights":[[],[]],"Biases":[[0,0,0,0],[]]}`,
 		network.FileFormat, network.FileVersion, wraps, wraps))
 	for _, c := range []struct {
 		name  string

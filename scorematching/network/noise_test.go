@@ -14,13 +14,13 @@ import (
 	"github.com/gosm/gosm/scorematching/network"
 )
 
-func TestNewNoiseMLP(t *testing.T) {
-	m, err := network.NewNoiseMLP(2, 64, 64)
+func TestNewNoiseModel(t *testing.T) {
+	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{64, 64}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(m.Sizes, []int{3, 64, 64, 2}) || m.Dim() != 2 {
-		t.Errorf("NewNoiseMLP(2, 64, 64) = %v, Dim %d", m.Sizes, m.Dim())
+		t.Errorf("NewModel(noise-mlp, 2, [64 64]) = %v, Dim %d", m.Sizes, m.Dim())
 	}
 	if err := m.CheckScoreDim(2); err != nil {
 		t.Errorf("CheckScoreDim(2): %v", err)
@@ -36,7 +36,7 @@ func TestNewNoiseMLP(t *testing.T) {
 		{[]int{3}, "at least an input and an output"},
 		{[]int{3, 0, 2}, "got 0 at position 1"},
 	} {
-		if err := (network.NoiseMLP{Sizes: c.sizes}).Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+		if err := (network.Model{Kind: network.KindNoiseMLP, Sizes: c.sizes}).Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Validate(%v): %v, want an error containing %q", c.sizes, err, c.want)
 		}
 	}
@@ -67,12 +67,12 @@ func hostMLP(p network.Params, x []float64) []float64 {
 	return h
 }
 
-// TestNoiseMLPApply checks NoiseMLP.Apply against the host formula f([x, log sigma]) / sigma with
+// TestNoiseMLPApply checks Model.ApplyAt of a noise-conditional model against the host formula f([x, log sigma]) / sigma with
 // the MLP's forward pass in float64, for noise levels given as a column [B, 1], a vector [B] and
 // a scalar (one level for all rows). Tolerance: rel 1e-5 / abs 1e-5 * scale (float32 through a
 // 3-8-8-2 network; the division by sigma down to 0.01 scales values and their error alike).
 func TestNoiseMLPApply(t *testing.T) {
-	m, err := network.NewNoiseMLP(2, 8, 8)
+	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{8, 8}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestNoiseMLPApply(t *testing.T) {
 		{"scalar", tensors.FromValue(float32(0.2)), func(int) float64 { return 0.2 }},
 	} {
 		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x, sigma *graph.Node) *graph.Node {
-			return m.Apply(scope.Store(), x, sigma)
+			return m.ApplyAt(scope.Store(), x, sigma)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -117,18 +117,19 @@ func TestNoiseMLPApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		testutil.Close(t, "NoiseMLP.Apply, sigma as a "+c.name, testutil.Flat32(t, out[0]), want(c.of), testutil.Tol{Rel: 1e-5, Abs: 1e-5})
+		testutil.Close(t, "Model.ApplyAt, sigma as a "+c.name, testutil.Flat32(t, out[0]), want(c.of), testutil.Tol{Rel: 1e-5, Abs: 1e-5})
 	}
 }
 
 func float32Round(v float64) float64 { return float64(float32(v)) }
 
-// TestNoiseMLPSaveLoad saves a NoiseMLP with network.Save (its parameters are an MLP's, with the kind
-// and the noise levels in the metadata), loads it with network.Load into a new store, and checks that
+// TestNoiseMLPSaveLoad saves a noise-conditional model with network.Save (its parameters are an
+// MLP's, with the kind and the noise levels), loads it with network.Load into a new store, and checks that
 // the kind and levels come back and that the loaded network's scores equal the original's
 // exactly (same float32 weights, same graph).
 func TestNoiseMLPSaveLoad(t *testing.T) {
-	m, err := network.NewNoiseMLP(2, 16)
+	sigmas := []float64{1, 0.1, 0.01}
+	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{16}, sigmas)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,21 +142,20 @@ func TestNoiseMLPSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	sigmas := []float64{1, 0.1, 0.01}
-	if err := network.Save(dir, p, map[string]any{network.MetaKind: network.KindNoiseMLP, network.MetaSigmas: sigmas}); err != nil {
+	if err := network.Save(dir, network.Saved{Kind: m.Kind, Sigmas: m.Sigmas, Params: p}); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := network.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Meta[network.MetaKind] != network.KindNoiseMLP {
-		t.Errorf("kind %v, want %q", saved.Meta[network.MetaKind], network.KindNoiseMLP)
+	if saved.Kind != network.KindNoiseMLP {
+		t.Errorf("kind %v, want %q", saved.Kind, network.KindNoiseMLP)
 	}
-	if got, ok := saved.Meta[network.MetaSigmas].([]any); !ok || len(got) != 3 || got[2] != 0.01 {
-		t.Errorf("sigmas %v, want %v", saved.Meta[network.MetaSigmas], sigmas)
+	if got := saved.Sigmas; !reflect.DeepEqual(got, sigmas) {
+		t.Errorf("sigmas %v, want %v", got, sigmas)
 	}
-	loaded := network.NoiseMLP{Sizes: saved.Sizes}
+	loaded := saved.Model()
 	if err := loaded.CheckScoreDim(2); err != nil {
 		t.Fatal(err)
 	}
@@ -165,19 +165,19 @@ func TestNoiseMLPSaveLoad(t *testing.T) {
 	}
 	pts := [][]float64{{0, 0}, {1, -1}, {0.3, 2}}
 	for _, sigma := range sigmas {
-		a, err := network.NewNoiseScorer(testutil.Backend(t), store, m)
+		a, err := network.NewScorer(testutil.Backend(t), store, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := network.NewNoiseScorer(testutil.Backend(t), store2, loaded)
+		b, err := network.NewScorer(testutil.Backend(t), store2, loaded)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sa, err := a.Scores(pts, sigma)
+		sa, err := a.ScoresAt(pts, sigma)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sb, err := b.Scores(pts, sigma)
+		sb, err := b.ScoresAt(pts, sigma)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestNoiseMLPSaveLoad(t *testing.T) {
 }
 
 func TestNoiseScorerErrors(t *testing.T) {
-	m, err := network.NewNoiseMLP(2, 4)
+	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{4}, []float64{1, 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestNoiseScorerErrors(t *testing.T) {
 	if err := m.Init(store, 0); err != nil {
 		t.Fatal(err)
 	}
-	s, err := network.NewNoiseScorer(testutil.Backend(t), store, m)
+	s, err := network.NewScorer(testutil.Backend(t), store, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,16 +206,31 @@ func TestNoiseScorerErrors(t *testing.T) {
 		want  string
 	}{
 		{nil, 1, "no points"},
-		{[][]float64{{1, 2, 3}}, 1, "has 3 coordinates, the network takes 2"},
+		{[][]float64{{1, 2, 3}}, 1, "has 3 coordinates, want 2"},
 		{[][]float64{{1, math.NaN()}}, 1, "coordinate 1 is NaN"},
-		{[][]float64{{1, 2}}, 0, "noise level must be positive"},
-		{[][]float64{{1, 2}}, math.Inf(1), "noise level must be positive"},
+		{[][]float64{{1, 2}}, 0, "noise level sigma must be positive"},
+		{[][]float64{{1, 2}}, math.Inf(1), "noise level sigma must be positive"},
 	} {
-		if _, err := s.Scores(c.pts, c.sigma); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := s.ScoresAt(c.pts, c.sigma); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Scores(%v, %v): %v, want an error containing %q", c.pts, c.sigma, err, c.want)
 		}
 	}
-	if _, err := network.NewNoiseScorer(testutil.Backend(t), store, network.NoiseMLP{Sizes: []int{2, 2}}); err == nil {
-		t.Error("NewNoiseScorer accepted sizes 2, 2")
+	if _, err := network.NewScorer(testutil.Backend(t), store, network.Model{Kind: network.KindNoiseMLP, Sizes: []int{2, 2}}); err == nil {
+		t.Error("NewScorer accepted a noise-conditional model of sizes 2, 2")
+	}
+	// Scores of a noise-conditional model are at its smallest level; a plain model takes no level.
+	at, err := s.ScoresAt([][]float64{{1, 2}}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Scores([][]float64{{1, 2}}); err != nil || !reflect.DeepEqual(got, at) {
+		t.Errorf("Scores = %v, %v; want ScoresAt the smallest level, %v", got, err, at)
+	}
+	plain, err := network.NewScorer(testutil.Backend(t), store, network.Model{Kind: network.KindMLP, Sizes: []int{2, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.ScoresAt([][]float64{{1, 2}}, 1); err == nil || !strings.Contains(err.Error(), "takes no noise level") {
+		t.Errorf("ScoresAt of a plain model: %v", err)
 	}
 }

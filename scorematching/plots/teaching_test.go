@@ -6,16 +6,14 @@ package plots_test
 // titles that say how the paths were subsampled.
 
 import (
-	"bytes"
-	"image"
 	"image/color"
-	"image/png"
 	"math"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
 
+	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 )
@@ -41,43 +39,6 @@ func scaled(f plots.Field, k float64) plots.Field {
 		out.Vectors[i] = []float64{k * v[0], k * v[1]}
 	}
 	return out
-}
-
-func render(t *testing.T, ps ...*plot.Plot) image.Image {
-	t.Helper()
-	data, err := plots.PNG(ps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
-// fractionOf returns the fraction of the pixels of img within tol (per channel, of 255) of c.
-func fractionOf(img image.Image, c color.Color, tol int) float64 {
-	cr, cg, cb, _ := c.RGBA()
-	want := [3]int{int(cr >> 8), int(cg >> 8), int(cb >> 8)}
-	b := img.Bounds()
-	n := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			got := [3]int{int(r >> 8), int(g >> 8), int(bl >> 8)}
-			ok := true
-			for i := range got {
-				if d := got[i] - want[i]; d > tol || d < -tol {
-					ok = false
-				}
-			}
-			if ok {
-				n++
-			}
-		}
-	}
-	return float64(n) / float64(b.Dx()*b.Dy())
 }
 
 // TestArrowSteps: to scale up to one grid step, then half a step per doubling, capped: the
@@ -159,7 +120,7 @@ func TestQuiverPairSharesOneScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dl, dr := darkFraction(render(t, l2)), darkFraction(render(t, r2))
+	dl, dr := darkFraction(testutil.Render(t, l2)), darkFraction(testutil.Render(t, r2))
 	t.Logf("dark pixels: %.4f for the true field, %.4f for the weaker one", dl, dr)
 	if !(dr < 0.85*dl) {
 		t.Errorf("on one scale the weaker field has %.4f dark pixels, the stronger %.4f: want fewer", dr, dl)
@@ -187,7 +148,7 @@ func TestShading(t *testing.T) {
 		t.Fatal(err)
 	}
 	top := plots.ShadingColor(0)
-	fp, fs := fractionOf(render(t, plain), top, 3), fractionOf(render(t, shaded), top, 3)
+	fp, fs := testutil.ColorFraction(testutil.Render(t, plain), top, 3), testutil.ColorFraction(testutil.Render(t, shaded), top, 3)
 	t.Logf("pixels of the top band's colour: %.4f plain, %.4f shaded", fp, fs)
 	if fp > 0.001 || fs < 0.05 {
 		t.Errorf("top band colour covers %.4f of the plain figure and %.4f of the shaded one: want none and at least 5%%", fp, fs)
@@ -228,7 +189,7 @@ func TestShading(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		render(t, p)
+		testutil.Render(t, p)
 	}
 }
 
@@ -284,7 +245,7 @@ func TestPalette(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, p := range map[string]*plot.Plot{"loss": lossPlot, "trajectories": traj} {
-		img := render(t, p)
+		img := testutil.Render(t, p)
 		b := img.Bounds()
 		bad := 0
 		for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -349,7 +310,7 @@ func TestFloorGap(t *testing.T) {
 		t.Fatal(err)
 	}
 	with.Add(inset)
-	fw, fo := fractionOf(render(t, with), plots.InsetBackground, 0), fractionOf(render(t, without), plots.InsetBackground, 0)
+	fw, fo := testutil.ColorFraction(testutil.Render(t, with), plots.InsetBackground, 0), testutil.ColorFraction(testutil.Render(t, without), plots.InsetBackground, 0)
 	t.Logf("inset background: %.4f of the pixels with the inset, %.4f without", fw, fo)
 	if fw < 0.05 || fo > 0.0005 { // Without: a few anti-aliased pixels at most.
 		t.Errorf("inset background covers %.4f of the figure with the inset and %.4f without: want at least 5%% and almost none", fw, fo)

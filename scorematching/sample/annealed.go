@@ -13,38 +13,6 @@ import (
 	"github.com/gosm/gosm/scorematching/loss"
 )
 
-// AnnealedConfig sets up annealed Langevin dynamics (see Annealed).
-type AnnealedConfig struct {
-	// N is the number of particles. With Init set, 0 means len(Init).
-	N int
-	// Sigmas are the noise levels sigma_1 > sigma_2 > ... > sigma_L, largest first (see Geometric).
-	Sigmas []float64
-	// StepsPerLevel is T, the number of Langevin steps at each noise level.
-	StepsPerLevel int
-	// StepSize is eps, the step at the last (smallest) level; level i uses
-	// alpha_i = eps sigma_i^2 / sigma_L^2.
-	StepSize float64
-	// Seed seeds both the start points and the noise.
-	Seed uint64
-	// Init, if set, holds the start points; otherwise they are uniform in [-Box, Box]^Dim.
-	Init [][]float64
-	// Box is the half-width of the box of uniform start points (used when Init is nil).
-	Box float64
-	// Dim is the dimension of the points (used when Init is nil).
-	Dim int
-	// KeepEvery, if positive, records the first TrajectoryPoints particles every KeepEvery steps
-	// (counted over all levels) in Result.Trajectories. 0 records nothing.
-	KeepEvery int
-	// TrajectoryPoints is how many particles' trajectories to keep; 0 means all N.
-	TrajectoryPoints int
-	// KeepLevels keeps all particles at the end of every noise level in Result.Levels.
-	KeepLevels bool
-	// Chunk is the number of steps unrolled in one compiled graph; 0 means DefaultChunk.
-	Chunk int
-	// Progress, if set, is called after every chunk with the number of steps done and the total.
-	Progress func(done, total int)
-}
-
 // Annealed runs annealed Langevin dynamics (Song and Ermon 2019, Algorithm 1) with the
 // noise-conditional score s(x, sigma): for each level i = 1..L, StepsPerLevel steps of
 //
@@ -62,11 +30,11 @@ type AnnealedConfig struct {
 // same at every level (the score of the noisy distribution scales as 1/sigma). The particles end
 // at the last level's noisy distribution, p convolved with N(0, sigma_L^2 I), not p itself: take
 // sigma_L small against p's length scales. store and the errors are as for Langevin.
-func Annealed(ctx context.Context, backend compute.Backend, store *model.Store, score NoiseScore, cfg AnnealedConfig) (Result, error) {
+func Annealed(ctx context.Context, backend compute.Backend, store *model.Store, score NoiseScore, cfg Config) (Result, error) {
 	if score == nil {
 		return Result{}, errors.New("annealed langevin: the score function is nil")
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validateAnnealed(); err != nil {
 		return Result{}, err
 	}
 	last := cfg.Sigmas[len(cfg.Sigmas)-1]
@@ -74,21 +42,20 @@ func Annealed(ctx context.Context, backend compute.Backend, store *model.Store, 
 	var ends []int
 	for _, s := range cfg.Sigmas {
 		alpha := cfg.StepSize * (s * s) / (last * last)
-		for range cfg.StepsPerLevel {
+		for range cfg.Steps {
 			steps = append(steps, alpha)
 			sigmas = append(sigmas, s)
 		}
 		ends = append(ends, len(steps))
 	}
-	r := run{backend: backend, store: store, score: score, start: cfg.start(), steps: steps, sigmas: sigmas,
-		keepEvery: cfg.KeepEvery, trajPoints: cfg.TrajectoryPoints, chunk: cfg.Chunk, progress: cfg.Progress}
+	r := run{backend: backend, store: store, score: score, cfg: cfg, steps: steps, sigmas: sigmas}
 	if cfg.KeepLevels {
 		r.levelEnds = ends
 	}
 	return r.do(ctx)
 }
 
-func (cfg AnnealedConfig) validate() error {
+func (cfg Config) validateAnnealed() error {
 	if len(cfg.Sigmas) == 0 {
 		return errors.New("annealed langevin: no noise levels: Sigmas is empty")
 	}
@@ -100,21 +67,19 @@ func (cfg AnnealedConfig) validate() error {
 			return fmt.Errorf("annealed langevin: noise levels must decrease, largest first: level %d is %v after %v", i, s, cfg.Sigmas[i-1])
 		}
 	}
-	if cfg.StepsPerLevel <= 0 {
-		return fmt.Errorf("annealed langevin: steps per level must be positive, got %d", cfg.StepsPerLevel)
+	if cfg.Steps <= 0 {
+		return fmt.Errorf("annealed langevin: steps per level must be positive, got %d", cfg.Steps)
+	}
+	if cfg.Decay != 0 {
+		return fmt.Errorf("annealed langevin: Decay is for plain Langevin (annealing sets the step of each level), got %v", cfg.Decay)
 	}
 	if !(cfg.StepSize > 0) || math.IsInf(cfg.StepSize, 0) {
 		return fmt.Errorf("annealed langevin: step size must be positive and finite, got %v", cfg.StepSize)
 	}
-	if err := cfg.start().validate("annealed langevin"); err != nil {
+	if err := cfg.validateStart("annealed langevin"); err != nil {
 		return err
 	}
-	return cfg.start().checkMemory("annealed langevin", limits.Of(len(cfg.Sigmas), cfg.StepsPerLevel), fmt.Sprintf("%d levels x %d steps", len(cfg.Sigmas), cfg.StepsPerLevel))
-}
-
-func (cfg AnnealedConfig) start() start {
-	return start{n: cfg.N, init: cfg.Init, box: cfg.Box, dim: cfg.Dim, seed: cfg.Seed,
-		keepEvery: cfg.KeepEvery, trajPoints: cfg.TrajectoryPoints, chunk: cfg.Chunk}
+	return cfg.checkMemory("annealed langevin", limits.Of(len(cfg.Sigmas), cfg.Steps), fmt.Sprintf("%d levels x %d steps", len(cfg.Sigmas), cfg.Steps))
 }
 
 // Geometric returns n noise levels from hi down to lo in geometric progression (equal ratios),

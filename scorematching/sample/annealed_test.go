@@ -41,8 +41,8 @@ func TestAnnealedRecoversMixtureWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sample.Annealed(ctx, testutil.Backend(t), nil, score, sample.AnnealedConfig{
-		N: 2000, Sigmas: sigmas, StepsPerLevel: 100, StepSize: 0.1, Box: 8, Dim: 2, Seed: 0, KeepLevels: true})
+	res, err := sample.Annealed(ctx, testutil.Backend(t), nil, score, sample.Config{
+		N: 2000, Sigmas: sigmas, Steps: 100, StepSize: 0.1, Box: 8, Dim: 2, Seed: 0, KeepLevels: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +105,8 @@ func TestAnnealedStepSchedule(t *testing.T) {
 	for i := range init {
 		init[i] = []float64{0, 0}
 	}
-	res, err := sample.Annealed(ctx, testutil.Backend(t), nil, score, sample.AnnealedConfig{
-		Init: init, Sigmas: sigmas, StepsPerLevel: steps, StepSize: eps, Seed: 2})
+	res, err := sample.Annealed(ctx, testutil.Backend(t), nil, score, sample.Config{
+		Init: init, Sigmas: sigmas, Steps: steps, StepSize: eps, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,19 +137,19 @@ func TestAnnealedErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok := sample.AnnealedConfig{N: 10, Sigmas: []float64{2, 1}, StepsPerLevel: 3, StepSize: 0.1, Box: 8, Dim: 2}
+	ok := sample.Config{N: 10, Sigmas: []float64{2, 1}, Steps: 3, StepSize: 0.1, Box: 8, Dim: 2}
 	for _, tc := range []struct {
 		name string
-		edit func(c *sample.AnnealedConfig)
+		edit func(c *sample.Config)
 		want string
 	}{
-		{"no levels", func(c *sample.AnnealedConfig) { c.Sigmas = nil }, "Sigmas is empty"},
-		{"zero level", func(c *sample.AnnealedConfig) { c.Sigmas = []float64{2, 0} }, "noise level 1 must be positive and finite, got 0"},
-		{"increasing", func(c *sample.AnnealedConfig) { c.Sigmas = []float64{1, 2} }, "level 1 is 2 after 1"},
-		{"zero steps", func(c *sample.AnnealedConfig) { c.StepsPerLevel = 0 }, "steps per level must be positive, got 0"},
-		{"NaN step", func(c *sample.AnnealedConfig) { c.StepSize = math.NaN() }, "step size must be positive and finite, got NaN"},
-		{"zero particles", func(c *sample.AnnealedConfig) { c.N = 0 }, "N must be positive, got 0"},
-		{"negative box", func(c *sample.AnnealedConfig) { c.Box = -1 }, "Box must be positive and finite"},
+		{"no levels", func(c *sample.Config) { c.Sigmas = nil }, "Sigmas is empty"},
+		{"zero level", func(c *sample.Config) { c.Sigmas = []float64{2, 0} }, "noise level 1 must be positive and finite, got 0"},
+		{"increasing", func(c *sample.Config) { c.Sigmas = []float64{1, 2} }, "level 1 is 2 after 1"},
+		{"zero steps", func(c *sample.Config) { c.Steps = 0 }, "steps per level must be positive, got 0"},
+		{"NaN step", func(c *sample.Config) { c.StepSize = math.NaN() }, "step size must be positive and finite, got NaN"},
+		{"zero particles", func(c *sample.Config) { c.N = 0 }, "N must be positive, got 0"},
+		{"negative box", func(c *sample.Config) { c.Box = -1 }, "Box must be positive and finite"},
 	} {
 		cfg := ok
 		tc.edit(&cfg)

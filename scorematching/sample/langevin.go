@@ -46,13 +46,12 @@ import (
 	"math/rand/v2"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/autodiff"
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/limits"
 )
 
@@ -91,18 +90,25 @@ const checkEvery = 100
 // package documentation for why it is 1).
 const DefaultChunk = 1
 
-// Config sets up plain Langevin dynamics (see Langevin).
+// Config sets up a sampling run: plain Langevin dynamics (Langevin: Steps steps from StepSize)
+// or annealed Langevin dynamics (Annealed: Steps steps at each of the noise levels Sigmas, the step
+// StepSize at the smallest level). Fields that one sampler does not use must be zero.
 type Config struct {
 	// N is the number of particles (independent chains). With Init set, 0 means len(Init).
 	N int
-	// Steps is the number of Langevin steps.
+	// Steps is the number of Langevin steps (annealed: at each noise level).
 	Steps int
-	// StepSize is eps, the step of the first update.
+	// StepSize is eps, the step of the first update (annealed: the step at the last, smallest
+	// level; level i uses alpha_i = eps sigma_i^2 / sigma_L^2).
 	StepSize float64
 	// Decay multiplies the step size after every step (eps_t = StepSize * Decay^t), in (0, 1];
 	// 0 means 1 (no decay). A decaying step trades the O(eps) bias for slower mixing, as the JAX
-	// score-matching notebook does.
+	// score-matching notebook does. Plain Langevin only.
 	Decay float64
+	// Sigmas are the noise levels sigma_1 > sigma_2 > ... > sigma_L of annealed Langevin, largest
+	// first (see Geometric). Sampling a noise-conditional model (Model) with Sigmas nil uses the
+	// levels it was trained on.
+	Sigmas []float64
 	// Seed seeds both the start points and the noise: the same seed gives the same samples.
 	Seed uint64
 	// Init, if set, holds the start points (one row per particle); otherwise the particles start
@@ -113,10 +119,13 @@ type Config struct {
 	// Dim is the dimension of the points (used when Init is nil).
 	Dim int
 	// KeepEvery, if positive, records the first TrajectoryPoints particles every KeepEvery steps
-	// (and at the start and the end) in Result.Trajectories, for plots. 0 records nothing.
+	// (counted over all levels; and at the start and the end) in Result.Trajectories, for plots.
+	// 0 records nothing.
 	KeepEvery int
 	// TrajectoryPoints is how many particles' trajectories to keep; 0 means all N.
 	TrajectoryPoints int
+	// KeepLevels keeps all particles at the end of every noise level in Result.Levels (annealed).
+	KeepLevels bool
 	// Chunk is the number of steps unrolled in one compiled graph; 0 means DefaultChunk (1). It
 	// changes speed only (a larger chunk compiles more slowly), never the samples.
 	Chunk int
@@ -164,8 +173,7 @@ func Langevin(ctx context.Context, backend compute.Backend, store *model.Store, 
 		return Result{}, fmt.Errorf("langevin: step size decays to %v by step %d (step size %v, decay %v): use fewer steps or a decay closer to 1", last, cfg.Steps, cfg.StepSize, decay)
 	}
 	noiseScore := func(store *model.Store, x, _ *graph.Node) *graph.Node { return score(store, x) }
-	r := run{backend: backend, store: store, score: noiseScore, start: cfg.start(), steps: steps,
-		keepEvery: cfg.KeepEvery, trajPoints: cfg.TrajectoryPoints, chunk: cfg.Chunk, progress: cfg.Progress}
+	r := run{backend: backend, store: store, score: noiseScore, cfg: cfg, steps: steps}
 	return r.do(ctx)
 }
 
@@ -180,72 +188,51 @@ func (cfg Config) validate() error {
 	if cfg.Decay != 0 && (!(cfg.Decay > 0) || cfg.Decay > 1) {
 		return fmt.Errorf("langevin: step decay must be in (0, 1] (or 0 for none), got %v", cfg.Decay)
 	}
-	if err := cfg.start().validate("langevin"); err != nil {
+	if cfg.Sigmas != nil || cfg.KeepLevels {
+		return errors.New("langevin: Sigmas and KeepLevels are for annealed Langevin (plain Langevin has no noise levels)")
+	}
+	if err := cfg.validateStart("langevin"); err != nil {
 		return err
 	}
-	return cfg.start().checkMemory("langevin", limits.Of(cfg.Steps), fmt.Sprintf("%d steps", cfg.Steps))
+	return cfg.checkMemory("langevin", limits.Of(cfg.Steps), fmt.Sprintf("%d steps", cfg.Steps))
 }
 
-func (cfg Config) start() start {
-	return start{n: cfg.N, init: cfg.Init, box: cfg.Box, dim: cfg.Dim, seed: cfg.Seed,
-		keepEvery: cfg.KeepEvery, trajPoints: cfg.TrajectoryPoints, chunk: cfg.Chunk}
-}
-
-// start holds what both samplers need to place their particles and record them.
-type start struct {
-	n                            int
-	init                         [][]float64
-	box                          float64
-	dim                          int
-	seed                         uint64
-	keepEvery, trajPoints, chunk int
-}
-
-func (s start) validate(who string) error {
-	if s.init != nil {
-		if len(s.init) == 0 {
+// validateStart checks what both samplers need to place their particles and record them; who
+// names the sampler in the error.
+func (s Config) validateStart(who string) error {
+	if s.Init != nil {
+		if len(s.Init) == 0 {
 			return fmt.Errorf("%s: Init is empty: give start points or leave Init nil", who)
 		}
-		if s.n != 0 && s.n != len(s.init) {
-			return fmt.Errorf("%s: N is %d but Init has %d points (leave N 0 to use them all)", who, s.n, len(s.init))
+		if s.N != 0 && s.N != len(s.Init) {
+			return fmt.Errorf("%s: N is %d but Init has %d points (leave N 0 to use them all)", who, s.N, len(s.Init))
 		}
-		d := len(s.init[0])
-		if d == 0 {
-			return fmt.Errorf("%s: start point 0 has no coordinates", who)
-		}
-		for i, p := range s.init {
-			if len(p) != d {
-				return fmt.Errorf("%s: start point %d has %d coordinates, point 0 has %d", who, i, len(p), d)
-			}
-			for j, v := range p {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("%s: start point %d coordinate %d is %v", who, i, j, v)
-				}
-			}
+		if err := batch.Check(s.Init, 0); err != nil {
+			return fmt.Errorf("%s: start points: %w", who, err)
 		}
 	} else {
-		if s.n <= 0 {
-			return fmt.Errorf("%s: number of particles N must be positive, got %d", who, s.n)
+		if s.N <= 0 {
+			return fmt.Errorf("%s: number of particles N must be positive, got %d", who, s.N)
 		}
-		if s.dim <= 0 {
-			return fmt.Errorf("%s: dimension Dim must be positive when Init is not given, got %d", who, s.dim)
+		if s.Dim <= 0 {
+			return fmt.Errorf("%s: dimension Dim must be positive when Init is not given, got %d", who, s.Dim)
 		}
-		if !(s.box > 0) || math.IsInf(s.box, 0) {
-			return fmt.Errorf("%s: box half-width Box must be positive and finite when Init is not given, got %v", who, s.box)
+		if !(s.Box > 0) || math.IsInf(s.Box, 0) {
+			return fmt.Errorf("%s: box half-width Box must be positive and finite when Init is not given, got %v", who, s.Box)
 		}
 	}
-	if s.keepEvery < 0 {
-		return fmt.Errorf("%s: KeepEvery must be 0 (no trajectories) or positive, got %d", who, s.keepEvery)
+	if s.KeepEvery < 0 {
+		return fmt.Errorf("%s: KeepEvery must be 0 (no trajectories) or positive, got %d", who, s.KeepEvery)
 	}
-	n := s.n
-	if s.init != nil {
-		n = len(s.init)
+	n := s.N
+	if s.Init != nil {
+		n = len(s.Init)
 	}
-	if s.trajPoints < 0 || s.trajPoints > n {
-		return fmt.Errorf("%s: TrajectoryPoints must be between 0 (all) and N = %d, got %d", who, n, s.trajPoints)
+	if s.TrajectoryPoints < 0 || s.TrajectoryPoints > n {
+		return fmt.Errorf("%s: TrajectoryPoints must be between 0 (all) and N = %d, got %d", who, n, s.TrajectoryPoints)
 	}
-	if s.chunk < 0 {
-		return fmt.Errorf("%s: Chunk must be 0 (default %d) or positive, got %d", who, DefaultChunk, s.chunk)
+	if s.Chunk < 0 {
+		return fmt.Errorf("%s: Chunk must be 0 (default %d) or positive, got %d", who, DefaultChunk, s.Chunk)
 	}
 	return nil
 }
@@ -254,10 +241,10 @@ func (s start) validate(who string) error {
 // (see package limits): the particles (float64 rows and a float32 copy), the per-step schedule
 // (step size, noise level and their float32 copies) and the recorded trajectories; stepsText
 // says how many steps in the error.
-func (s start) checkMemory(who string, steps limits.Size, stepsText string) error {
-	n, dim := s.n, s.dim
-	if s.init != nil {
-		n, dim = len(s.init), len(s.init[0])
+func (s Config) checkMemory(who string, steps limits.Size, stepsText string) error {
+	n, dim := s.N, s.Dim
+	if s.Init != nil {
+		n, dim = len(s.Init), len(s.Init[0])
 	}
 	what := fmt.Sprintf("%s with %d particles of dimension %d", who, n, dim)
 	if err := limits.Check(what, limits.Of(n, 24+12*dim)); err != nil {
@@ -266,34 +253,34 @@ func (s start) checkMemory(who string, steps limits.Size, stepsText string) erro
 	if err := limits.Check(fmt.Sprintf("%s: the schedule of %s", who, stepsText), steps.Times(8+8+4+4)); err != nil {
 		return err
 	}
-	if s.keepEvery > 0 {
-		kept := s.trajPoints
+	if s.KeepEvery > 0 {
+		kept := s.TrajectoryPoints
 		if kept == 0 {
 			kept = n
 		}
 		total, _ := steps.Bytes()
-		frames := total/int64(s.keepEvery) + 1
-		return limits.Check(fmt.Sprintf("%s: trajectories of %d particles over %s, one position every %d", who, kept, stepsText, s.keepEvery),
+		frames := total/int64(s.KeepEvery) + 1
+		return limits.Check(fmt.Sprintf("%s: trajectories of %d particles over %s, one position every %d", who, kept, stepsText, s.KeepEvery),
 			limits.Of(kept, 24+8*dim).Times(int(frames)).Plus(limits.Of(int(frames), 8)))
 	}
 	return nil
 }
 
 // points returns the start points (a copy of init, or uniform in the box, seeded).
-func (s start) points() [][]float64 {
-	if s.init != nil {
-		out := make([][]float64, len(s.init))
-		for i, p := range s.init {
+func (s Config) points() [][]float64 {
+	if s.Init != nil {
+		out := make([][]float64, len(s.Init))
+		for i, p := range s.Init {
 			out[i] = append([]float64(nil), p...)
 		}
 		return out
 	}
-	rng := rand.New(rand.NewPCG(s.seed, 0x1a9e_5717))
-	out := make([][]float64, s.n)
+	rng := rand.New(rand.NewPCG(s.Seed, 0x1a9e_5717))
+	out := make([][]float64, s.N)
 	for i := range out {
-		out[i] = make([]float64, s.dim)
+		out[i] = make([]float64, s.Dim)
 		for j := range out[i] {
-			out[i][j] = s.box * (2*rng.Float64() - 1)
+			out[i][j] = s.Box * (2*rng.Float64() - 1)
 		}
 	}
 	return out
@@ -301,30 +288,26 @@ func (s start) points() [][]float64 {
 
 // run is one sampling run: a sequence of steps, each with its step size and noise level.
 type run struct {
-	backend    compute.Backend
-	store      *model.Store
-	score      NoiseScore
-	start      start
-	steps      []float64 // Step size of every step.
-	sigmas     []float64 // Noise level of every step (nil for plain Langevin).
-	levelEnds  []int     // Step counts at which a noise level ends (annealed, KeepLevels).
-	keepEvery  int
-	trajPoints int
-	chunk      int
-	progress   func(done, total int)
+	backend   compute.Backend
+	store     *model.Store
+	score     NoiseScore
+	cfg       Config
+	steps     []float64 // Step size of every step.
+	sigmas    []float64 // Noise level of every step (nil for plain Langevin).
+	levelEnds []int     // Step counts at which a noise level ends (annealed, KeepLevels).
 }
 
 func (r *run) do(ctx context.Context) (res Result, err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	pts := r.start.points()
+	pts := r.cfg.points()
 	n, dim := len(pts), len(pts[0])
-	chunk := r.chunk
+	chunk := r.cfg.Chunk
 	if chunk == 0 {
 		chunk = DefaultChunk
 	}
-	trajPoints := r.trajPoints
+	trajPoints := r.cfg.TrajectoryPoints
 	if trajPoints == 0 {
 		trajPoints = n
 	}
@@ -332,11 +315,7 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 	if store == nil {
 		store = model.NewStore()
 	}
-	defer func() { // GoMLX reports graph-building errors (e.g. a score of the wrong shape) by panics.
-		if p := recover(); p != nil {
-			err = fmt.Errorf("sampling: %v", p)
-		}
-	}()
+	defer batch.Recover(&err, "sampling") // GoMLX reports graph errors (e.g. a score of the wrong shape) by panics.
 	exec, err := model.NewExec(r.backend, store, func(scope *model.Scope, x, rng, eps, sigma *graph.Node) (*graph.Node, *graph.Node) {
 		length := eps.Shape().Dimensions[0]
 		for k := range length {
@@ -356,7 +335,7 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 		return Result{}, fmt.Errorf("sampling: building the Langevin graph: %w", err)
 	}
 	defer exec.Finalize() // Frees the compiled graphs now rather than at garbage collection.
-	rngState, err := graph.RNGStateFromSeed(int64(r.start.seed))
+	rngState, err := graph.RNGStateFromSeed(int64(r.cfg.Seed))
 	if err != nil {
 		return Result{}, fmt.Errorf("sampling: seeding the generator: %w", err)
 	}
@@ -374,7 +353,7 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 			res.Trajectories[p] = append(res.Trajectories[p], append([]float64(nil), rows[p]...))
 		}
 	}
-	if r.keepEvery > 0 {
+	if r.cfg.KeepEvery > 0 {
 		res.Trajectories = make([][][]float64, trajPoints)
 		record(0, pts)
 	}
@@ -386,13 +365,13 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 	total := len(r.steps)
 	for done := 0; done < total; {
 		if err := ctx.Err(); err != nil {
-			rows, _ := toRows(x, n, dim)
+			rows, _ := batch.FromTensor(x, n, dim)
 			res.Samples = rows
 			return res, err
 		}
 		length := min(chunk, total-done)
-		if r.keepEvery > 0 { // Stop at the next recorded step.
-			length = min(length, r.keepEvery-done%r.keepEvery)
+		if r.cfg.KeepEvery > 0 { // Stop at the next recorded step.
+			length = min(length, r.cfg.KeepEvery-done%r.cfg.KeepEvery)
 		}
 		for e := done + 1; e < done+length; e++ { // And at the end of a noise level.
 			if levelEnd[e] {
@@ -414,14 +393,14 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 		}
 		x, rngState = out[0], out[1]
 		done += length
-		keep := r.keepEvery > 0 && (done%r.keepEvery == 0 || done == total)
+		keep := r.cfg.KeepEvery > 0 && (done%r.cfg.KeepEvery == 0 || done == total)
 		if keep || levelEnd[done] || done == total || done/checkEvery != (done-length)/checkEvery {
 			// Copy the particles to the host only when needed: it costs more than a step on XLA.
-			rows, err := toRows(x, n, dim)
+			rows, err := batch.FromTensor(x, n, dim)
 			if err != nil {
 				return Result{}, err
 			}
-			if i, j, bad := firstNonFinite(rows); bad {
+			if i, j, bad := batch.FirstNonFinite(rows); bad {
 				return Result{}, fmt.Errorf("sampling diverged: particle %d coordinate %d is %v after step %d (step size there %v): the step is too large for this score (it must be well below the squared length scale of the distribution)", i, j, rows[i][j], done, r.steps[done-1])
 			}
 			if keep {
@@ -434,39 +413,9 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 				res.Samples = rows
 			}
 		}
-		if r.progress != nil {
-			r.progress(done, total)
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(done, total)
 		}
 	}
 	return res, nil
-}
-
-// toRows copies a [n, dim] float32 tensor to the host as rows of float64.
-func toRows(x *tensors.Tensor, n, dim int) ([][]float64, error) {
-	if x.DType() != dtypes.Float32 || !x.Shape().Equal(shapes.Make(dtypes.Float32, n, dim)) {
-		return nil, fmt.Errorf("sampling: particles have shape %s, want (Float32)[%d %d]", x.Shape(), n, dim)
-	}
-	flat, err := tensors.CopyFlatData[float32](x)
-	if err != nil {
-		return nil, fmt.Errorf("sampling: reading the particles: %w", err)
-	}
-	rows := make([][]float64, n)
-	for i := range rows {
-		rows[i] = make([]float64, dim)
-		for j := range dim {
-			rows[i][j] = float64(flat[i*dim+j])
-		}
-	}
-	return rows, nil
-}
-
-func firstNonFinite(rows [][]float64) (int, int, bool) {
-	for i, p := range rows {
-		for j, v := range p {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return i, j, true
-			}
-		}
-	}
-	return 0, 0, false
 }

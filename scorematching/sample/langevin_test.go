@@ -185,13 +185,13 @@ func TestLangevinTrajectories(t *testing.T) {
 // The sampler must also leave the store's own random generator alone.
 func TestLangevinMLPScore(t *testing.T) {
 	b := testutil.Backend(t)
-	mlp := network.MLP{Sizes: network.BlogSizes}
+	mlp := network.Model{Kind: network.KindMLP, Sizes: network.BlogSizes}
 	store := model.NewStore()
 	if err := mlp.Init(store, 0); err != nil {
 		t.Fatal(err)
 	}
 	cfg := sample.Config{N: 64, Steps: 1, StepSize: 0.1, Box: 1.5, Dim: 2, Seed: 3, KeepEvery: 1}
-	withNet, err := sample.Langevin(ctx, b, store, sample.MLPScore(mlp), cfg)
+	withNet, err := sample.Langevin(ctx, b, store, sample.ModelScore(mlp), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestLangevinErrors(t *testing.T) {
 		{"no dimension", func(c *sample.Config) { c.Dim = 0 }, "Dim must be positive"},
 		{"no box", func(c *sample.Config) { c.Box = 0 }, "Box must be positive"},
 		{"N and Init disagree", func(c *sample.Config) { c.Init = [][]float64{{0, 1}} }, "N is 10 but Init has 1 points"},
-		{"ragged Init", func(c *sample.Config) { c.N = 0; c.Init = [][]float64{{0, 1}, {1}} }, "start point 1 has 1 coordinates"},
+		{"ragged Init", func(c *sample.Config) { c.N = 0; c.Init = [][]float64{{0, 1}, {1}} }, "start points: point 1 has 1 coordinates, want 2"},
 		{"NaN Init", func(c *sample.Config) { c.N = 0; c.Init = [][]float64{{0, math.NaN()}} }, "coordinate 1 is NaN"},
 		{"empty Init", func(c *sample.Config) { c.Init = [][]float64{} }, "Init is empty"},
 		{"negative KeepEvery", func(c *sample.Config) { c.KeepEvery = -1 }, "KeepEvery must be 0"},

@@ -1,6 +1,7 @@
 package sample_test
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
 )
@@ -142,6 +144,72 @@ func TestMixtureScoreErrors(t *testing.T) {
 		_, err := sample.NoisyMixtureScore(tc.w, tc.mu, tc.std)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestModelPicksTheSampler checks that sample.Model runs the sampler a model's kind calls for,
+// with the same samples as calling that sampler by hand: Langevin with the model's score for a
+// plain model, annealed Langevin on the model's own noise levels for a noise-conditional one
+// (and on cfg.Sigmas when given); and that it refuses annealing a plain model and an unknown
+// sampler, naming them.
+func TestModelPicksTheSampler(t *testing.T) {
+	b := testutil.Backend(t)
+	ctx := context.Background()
+	plain := network.Model{Kind: network.KindMLP, Sizes: []int{2, 8, 2}}
+	noisy := network.Model{Kind: network.KindNoiseMLP, Sizes: []int{3, 8, 2}, Sigmas: []float64{1, 0.5, 0.1}}
+	cfg := sample.Config{N: 16, Steps: 3, StepSize: 0.01, Box: 2, Dim: 2, Seed: 5}
+	same := func(name string, got, want sample.Result) {
+		t.Helper()
+		testutil.Close(t, name, testutil.Flatten(got.Samples), testutil.Flatten(want.Samples), testutil.Tol{})
+	}
+	for _, m := range []network.Model{plain, noisy} {
+		store := model.NewStore()
+		if err := m.Init(store, 1); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sample.Model(ctx, b, store, m, "", cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Kind, err)
+		}
+		var want sample.Result
+		if m.NoiseConditional() {
+			c := cfg
+			c.Sigmas = m.Sigmas
+			want, err = sample.Annealed(ctx, b, store, m.ApplyAt, c)
+			if err == nil { // Other levels given in the config take precedence.
+				c.Sigmas = []float64{2, 0.2}
+				var other, ref sample.Result
+				if other, err = sample.Model(ctx, b, store, m, sample.SamplerAnnealed, c); err == nil {
+					ref, err = sample.Annealed(ctx, b, store, m.ApplyAt, c)
+					same("annealed on cfg.Sigmas", other, ref)
+				}
+			}
+			if err == nil { // Plain Langevin on a noise-conditional model: at its smallest level.
+				var lang, ref sample.Result
+				if lang, err = sample.Model(ctx, b, store, m, sample.SamplerLangevin, cfg); err == nil {
+					ref, err = sample.Langevin(ctx, b, store, sample.ModelScore(m), cfg)
+					same("langevin at sigma_L", lang, ref)
+				}
+			}
+		} else {
+			want, err = sample.Langevin(ctx, b, store, sample.ModelScore(m), cfg)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(string(m.Kind), got, want)
+		if sample.DefaultSampler(m) != map[bool]string{false: "langevin", true: "annealed"}[m.NoiseConditional()] {
+			t.Errorf("DefaultSampler(%s) = %s", m.Kind, sample.DefaultSampler(m))
+		}
+	}
+	store := model.NewStore()
+	if err := plain.Init(store, 1); err != nil {
+		t.Fatal(err)
+	}
+	for sampler, want := range map[string]string{"annealed": "needs a noise-conditional model", "hmc": `unknown sampler "hmc"`} {
+		if _, err := sample.Model(ctx, b, store, plain, sampler, cfg); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("sampler %s on a plain model: %v, want an error containing %q", sampler, err, want)
 		}
 	}
 }

@@ -78,13 +78,13 @@ func fuzzCheckpointSeeds(f *testing.F) [][]byte {
 	for i := range data {
 		data[i] = []float64{float64(i%4) - 1.5, float64(i/4) - 1.5}
 	}
-	m := network.MLP{Sizes: []int{2, 3, 2}}
+	m := network.Model{Kind: network.KindMLP, Sizes: []int{2, 3, 2}}
 	store := model.NewStore()
 	if err := m.Init(store, 1); err != nil {
 		f.Fatal(err)
 	}
 	dir := f.TempDir()
-	tr := &train.Trainer{Backend: testutil.Backend(f), Store: store, Net: m, Loss: loss.Exact, CheckpointDir: dir,
+	tr := &train.Trainer{Backend: testutil.Backend(f), Store: store, Model: m, Loss: loss.Exact, CheckpointDir: dir,
 		Config:   train.Config{Epochs: 1, BatchSize: 8, LearningRate: 1e-3, Seed: 1, ReportEvery: 1},
 		Identity: map[string]string{"loss": "exact", "data": train.DataFingerprint(data)}}
 	if _, err := tr.Run(context.Background(), data); err != nil {

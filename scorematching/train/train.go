@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
 )
@@ -104,20 +105,18 @@ type Hooks struct {
 type Trainer struct {
 	Backend compute.Backend
 	Store   *model.Store
-	Net     network.MLP
-	Loss    loss.Func
-	Config  Config
-	Hooks   Hooks
-	// NoiseConditional says that Net is a noise-conditional network (network.NoiseMLP: one more input
-	// than the data's dimension, for log sigma), trained by a loss such as loss.NCSN.
-	NoiseConditional bool
+	// Model is the score model trained (its kind must be the one the loss trains, see loss.Kind).
+	Model  network.Model
+	Loss   loss.Func
+	Config Config
+	Hooks  Hooks
 	// CheckpointDir, if set, receives checkpoint.json every Config.CheckpointEvery epochs and at the end.
 	CheckpointDir string
 	// Resume, if set, continues the run it was saved from: the store's variables are restored and
 	// training goes on at the next epoch, giving the same losses and weights as an uninterrupted run.
 	// The checkpoint is checked first (see Checkpoint.Validate): its identity must be Identity, its
 	// configuration Config (but for the number of epochs and the checkpoint interval), its step
-	// count that of its epochs on this data, and its variables exactly those of Net and Adam
+	// count that of its epochs on this data, and its variables exactly those of Model and Adam
 	// (see CheckpointVariables).
 	Resume *Checkpoint
 	// Identity is what identifies the run a checkpoint belongs to: the data set and its
@@ -137,23 +136,19 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 	if err := t.Config.Validate(); err != nil {
 		return res, err
 	}
-	x, err := ToTensor(data)
+	x, err := batch.ToTensor(data, 0)
 	if err != nil {
 		return res, err
 	}
 	dim := x.Shape().Dimensions[1]
-	if t.NoiseConditional {
-		if err := (network.NoiseMLP{Sizes: t.Net.Sizes}).CheckScoreDim(dim); err != nil {
-			return res, err
-		}
-	} else if err := t.Net.CheckScoreDim(dim); err != nil {
+	if err := t.Model.CheckScoreDim(dim); err != nil {
 		return res, err
 	}
 	n := len(data)
 	if t.Config.BatchSize > n {
 		return res, fmt.Errorf("batch size %d is larger than the data (%d points)", t.Config.BatchSize, n)
 	}
-	defer recoverError(&err)
+	defer batch.Recover(&err, "training")
 	first := 0 // First epoch to run.
 	if cp := t.Resume; cp != nil {
 		if err := t.checkResume(cp, n); err != nil {
@@ -169,11 +164,11 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		return res, fmt.Errorf("seeding the random generator: %w", err)
 	}
 
-	step, err := newStep(t.Backend, t.Store, t.Net, t.Loss, t.Config.LearningRate, t.NoiseConditional)
+	step, err := NewStep(t.Backend, t.Store, t.Model, t.Loss, t.Config.LearningRate)
 	if err != nil {
 		return res, err
 	}
-	evalLoss, err := newLossEvaluator(t.Backend, t.Store, t.Net, t.Loss, t.NoiseConditional)
+	evalLoss, err := newLossEvaluator(t.Backend, t.Store, t.Model, t.Loss)
 	if err != nil {
 		return res, err
 	}
@@ -216,7 +211,10 @@ func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err er
 		}
 	}
 
-	flat := flatten(data)
+	flat, err := batch.Flat(data, dim)
+	if err != nil {
+		return res, err
+	}
 	batchesPerEpoch := (n + t.Config.BatchSize - 1) / t.Config.BatchSize
 	totalSteps := t.Config.Epochs * batchesPerEpoch
 	rng := rand.New(rand.NewPCG(t.Config.Seed, 0xba7c4))
@@ -355,14 +353,10 @@ type Step struct {
 
 // NewStep builds the training step of m on loss lossFn, with Adam at learning rate lr (and the
 // epsilon 1e-8 of JAX's Adam, which the blog used).
-func NewStep(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.Func, lr float64) (*Step, error) {
-	return newStep(b, store, m, lossFn, lr, false)
-}
-
-func newStep(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.Func, lr float64, noiseConditional bool) (*Step, error) {
+func NewStep(b compute.Backend, store *model.Store, m network.Model, lossFn loss.Func, lr float64) (*Step, error) {
 	opt := optimizer.Adam().LearningRate(lr).Epsilon(1e-8).Done()
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		l := lossFn(LossModel(m, scope.Store(), noiseConditional), x)
+		l := lossFn(LossModel(m, scope.Store()), x)
 		opt.UpdateGraph(scope, x.Graph(), l)
 		return l
 	})
@@ -373,8 +367,12 @@ func newStep(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.F
 }
 
 // Run takes one step on batch ([B, D]) and returns the batch's loss before the update.
-func (s *Step) Run(batch *tensors.Tensor) (float64, error) {
-	return scalar(s.exec.Call(batch))
+func (s *Step) Run(x *tensors.Tensor) (float64, error) {
+	out, err := s.exec.Call(x)
+	if err != nil {
+		return 0, err
+	}
+	return batch.Scalar(out[0])
 }
 
 // evalWithoutDrawing runs eval on x and then puts the store's random generator back as it was:
@@ -404,9 +402,9 @@ func evalWithoutDrawing(store *model.Store, eval *Step, x *tensors.Tensor) (floa
 }
 
 // newLossEvaluator builds the evaluation of lossFn alone (no update) for m.
-func newLossEvaluator(b compute.Backend, store *model.Store, m network.MLP, lossFn loss.Func, noiseConditional bool) (*Step, error) {
+func newLossEvaluator(b compute.Backend, store *model.Store, m network.Model, lossFn loss.Func) (*Step, error) {
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return lossFn(LossModel(m, scope.Store(), noiseConditional), x)
+		return lossFn(LossModel(m, scope.Store()), x)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the loss evaluation: %w", err)
@@ -414,20 +412,19 @@ func newLossEvaluator(b compute.Backend, store *model.Store, m network.MLP, loss
 	return &Step{exec: exec}, nil
 }
 
-// LossModel is what the losses see of the MLP whose weights are in store: its scores, its traces
-// by forward tangents (not for a noise-conditional network, whose input has one more column than
-// its output; that one is given as NoiseScore), and the store's random generator.
-func LossModel(m network.MLP, store *model.Store, noiseConditional bool) loss.Model {
+// LossModel is what the losses see of the model whose weights are in store: its MLP's scores, the
+// traces by forward tangents of a plain model, the noise-conditional score s(x, sigma) of a
+// noise-conditional one, and the store's random generator.
+func LossModel(m network.Model, store *model.Store) loss.Model {
 	var trace loss.TraceFunc
-	if !noiseConditional {
-		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.ApplyWithTrace(store, x) }
-	}
 	var noiseScore loss.NoiseScoreFunc
-	if noiseConditional {
-		noiseScore = func(x, sigma *graph.Node) *graph.Node { return network.NoiseMLP{Sizes: m.Sizes}.Apply(store, x, sigma) }
+	if m.NoiseConditional() {
+		noiseScore = func(x, sigma *graph.Node) *graph.Node { return m.ApplyAt(store, x, sigma) }
+	} else {
+		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.MLP().ApplyWithTrace(store, x) }
 	}
 	return loss.Model{
-		Score:         func(x *graph.Node) *graph.Node { return m.Apply(store, x) },
+		Score:         func(x *graph.Node) *graph.Node { return m.MLP().Apply(store, x) },
 		ScoreAndTrace: trace,
 		NoiseScore:    noiseScore,
 		Random: func(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node {
@@ -469,8 +466,8 @@ func (t *Trainer) checkResume(cp *Checkpoint, n int) error {
 		return fmt.Errorf("cannot resume: the checkpoint has %d steps in %d epochs, but this run's %d points in batches of %d take %d steps an epoch",
 			cp.Steps, cp.Epochs, n, t.Config.BatchSize, perEpoch)
 	}
-	if err := checkVariableSet(cp.Variables, CheckpointVariables(t.Net)); err != nil {
-		return fmt.Errorf("cannot resume: the checkpoint does not hold the variables of this run's network (sizes %v) and optimiser: %w", t.Net.Sizes, err)
+	if err := checkVariableSet(cp.Variables, CheckpointVariables(t.Model.MLP())); err != nil {
+		return fmt.Errorf("cannot resume: the checkpoint does not hold the variables of this run's network (sizes %v) and optimiser: %w", t.Model.Sizes, err)
 	}
 	return nil
 }
@@ -484,66 +481,10 @@ func status(epoch, epochs, step, steps int, l float64, elapsed time.Duration) St
 	return s
 }
 
-// ToTensor converts rows of points to a float32 tensor of shape [N, D], checking that every row
-// has the same length and every value is finite.
-func ToTensor(points [][]float64) (*tensors.Tensor, error) {
-	if len(points) == 0 {
-		return nil, errors.New("no points given")
-	}
-	dim := len(points[0])
-	if dim == 0 {
-		return nil, errors.New("points have no coordinates")
-	}
-	for i, p := range points {
-		if len(p) != dim {
-			return nil, fmt.Errorf("point %d has %d coordinates, point 0 has %d", i, len(p), dim)
-		}
-		for j, v := range p {
-			if math.IsNaN(v) || math.IsInf(v, 0) || math.IsInf(float64(float32(v)), 0) {
-				return nil, fmt.Errorf("point %d coordinate %d is %v, not a finite float32", i, j, v)
-			}
-		}
-	}
-	return tensors.FromFlatDataAndDimensions(flatten(points), len(points), dim), nil
-}
-
-func flatten(points [][]float64) []float32 {
-	dim := len(points[0])
-	flat := make([]float32, 0, len(points)*dim)
-	for _, p := range points {
-		for _, v := range p {
-			flat = append(flat, float32(v))
-		}
-	}
-	return flat
-}
-
 func gather(flat []float32, dim int, rows []int) *tensors.Tensor {
-	batch := make([]float32, 0, len(rows)*dim)
+	picked := make([]float32, 0, len(rows)*dim)
 	for _, r := range rows {
-		batch = append(batch, flat[r*dim:(r+1)*dim]...)
+		picked = append(picked, flat[r*dim:(r+1)*dim]...)
 	}
-	return tensors.FromFlatDataAndDimensions(batch, len(rows), dim)
-}
-
-func scalar(outputs []*tensors.Tensor, err error) (float64, error) {
-	if err != nil {
-		return 0, err
-	}
-	v, err := tensors.CopyFlatData[float32](outputs[0])
-	if err != nil {
-		return 0, err
-	}
-	return float64(v[0]), nil
-}
-
-// recoverError turns a panic raised while building or running a GoMLX graph into an error.
-func recoverError(err *error) {
-	if r := recover(); r != nil {
-		if e, ok := r.(error); ok {
-			*err = fmt.Errorf("gomlx: %w", e)
-		} else {
-			*err = fmt.Errorf("gomlx: %v", r)
-		}
-	}
+	return tensors.FromFlatDataAndDimensions(picked, len(rows), dim)
 }

@@ -107,12 +107,12 @@ func smallTrainer(t *testing.T, cfg train.Config, hooks train.Hooks) (*train.Tra
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := network.MLP{Sizes: []int{2, 32, 32, 2}}
+	m := network.Model{Kind: network.KindMLP, Sizes: []int{2, 32, 32, 2}}
 	store := model.NewStore()
 	if err := m.Init(store, 1); err != nil {
 		t.Fatal(err)
 	}
-	return &train.Trainer{Backend: testutil.Backend(t), Store: store, Net: m, Loss: loss.Exact, Config: cfg, Hooks: hooks}, data
+	return &train.Trainer{Backend: testutil.Backend(t), Store: store, Model: m, Loss: loss.Exact, Config: cfg, Hooks: hooks}, data
 }
 
 // runSmall trains smallTrainer's network with cfg on lossFn and returns the result and the weights.
@@ -329,22 +329,6 @@ func TestProgressAndReports(t *testing.T) {
 	line := train.FormatStatus(statuses[len(statuses)-1])
 	if !strings.Contains(line, "epoch 4/4") || !strings.Contains(line, "step 16/16") {
 		t.Errorf("FormatStatus = %q", line)
-	}
-}
-
-func TestToTensor(t *testing.T) {
-	x, err := train.ToTensor([][]float64{{1, 2}, {3, 4}, {5, 6}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := x.Shape().Dimensions; len(d) != 2 || d[0] != 3 || d[1] != 2 {
-		t.Errorf("shape %v", x.Shape())
-	}
-	if got := testutil.Flat32(t, x); got[5] != 6 || got[2] != 3 {
-		t.Errorf("data %v", got)
-	}
-	if _, err := train.ToTensor([][]float64{{}}); err == nil {
-		t.Error("points with no coordinates: no error")
 	}
 }
 

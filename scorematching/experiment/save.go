@@ -18,16 +18,24 @@ import (
 	"sort"
 
 	"github.com/gosm/gosm/scorematching/files"
-	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
+	"github.com/gosm/gosm/scorematching/toy"
 
 	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
+// SummaryFormat and SummaryVersion identify summary.json; Load refuses any other.
+const (
+	SummaryFormat  = "gosm-run"
+	SummaryVersion = 2
+)
+
 // Summary is the machine-readable outcome written to summary.json.
 type Summary struct {
+	Format           string         `json:"format"`
+	Version          int            `json:"version"`
 	Backend          string         `json:"backend"`
 	Epochs           int            `json:"epochs"`
 	Steps            int            `json:"steps"`
@@ -36,7 +44,7 @@ type Summary struct {
 	FinalLoss        *float64       `json:"final_loss,omitempty"`      // Last full-data report, or last epoch's mean batch loss; absent when there is neither.
 	FisherAbsolute   *float64       `json:"fisher_absolute,omitempty"` // E[0.5||s_model - s_true||^2] on fresh points, where the true score is known.
 	FisherRelative   *float64       `json:"fisher_relative,omitempty"` // Divided by E[0.5||s_true||^2].
-	TrueScoreLoss    *float64       `json:"true_score_loss,omitempty"` // -0.5 E||s_true||^2, the exact loss's minimum (the ring).
+	TrueScoreLoss    *float64       `json:"true_score_loss,omitempty"` // -0.5 E||s_true||^2, the exact loss's minimum, where the score is known (toy.ExactLossFloor).
 	CompletedEpochs  int            `json:"completed_epochs"`          // Less than Epochs if interrupted.
 	Reports          []train.Record `json:"reports"`                   // Full-data losses, as printed.
 	Options          Options        `json:"options"`
@@ -48,6 +56,8 @@ type Summary struct {
 // Summary returns the outcome's summary.
 func (o *Outcome) Summary() Summary {
 	s := Summary{
+		Format:          SummaryFormat,
+		Version:         SummaryVersion,
 		Backend:         o.Backend,
 		Epochs:          o.Options.Train.Epochs,
 		Steps:           o.Result.Steps,
@@ -67,11 +77,7 @@ func (o *Outcome) Summary() Summary {
 	if o.Fisher != nil {
 		s.FisherAbsolute, s.FisherRelative = &o.Fisher.Absolute, &o.Fisher.Relative
 	}
-	if o.Options.IsRing() {
-		if l, err := TrueScoreLoss(o.Options.Ring); err == nil {
-			s.TrueScoreLoss = &l
-		}
-	}
+	s.TrueScoreLoss = datasetFloor(o.Options)
 	return s
 }
 
@@ -85,16 +91,13 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 		return Summary{}, fmt.Errorf("output directory: %w", err)
 	}
 
-	meta := map[string]any{"dataset": o.Options.Dataset, "data_params": o.Options.DataParams,
-		"loss": o.Options.Loss, network.MetaNoiseConditional: loss.NoiseConditional(o.Options.Loss), "epochs": len(o.Result.History)}
-	if o.Options.IsRing() {
-		meta["dataset"], meta["radius"], meta["std"] = "ring", o.Options.Ring.Radius, o.Options.Ring.Std
+	spec := o.Options.Spec()
+	if d, err := spec.New(); err == nil {
+		spec = toy.SpecOf(d) // Every parameter, defaults included.
 	}
-	meta[network.MetaKind] = network.KindMLP
-	if loss.NoiseConditional(o.Options.Loss) {
-		meta[network.MetaKind], meta[network.MetaSigmas] = network.KindNoiseMLP, o.Options.LossConfig().Sigmas
-	}
-	if err := network.Save(dir, o.Params, meta); err != nil {
+	saved := network.Saved{Kind: o.Model.Kind, Sigmas: o.Model.Sigmas, Data: spec, Loss: o.Options.Loss,
+		Epochs: len(o.Result.History), Params: o.Params}
+	if err := network.Save(dir, saved); err != nil {
 		return Summary{}, err
 	}
 	var log bytes.Buffer
@@ -150,44 +153,87 @@ func (o *Outcome) removeOtherRunFiles(dir string, drawnFigures []string) error {
 	return nil
 }
 
-// Load reads back a run written by WriteDir: the options, the loss history and reports, the
-// metrics and the trained weights, so that a later notebook cell (a new process) or a re-opened
-// notebook can draw and evaluate the model without training it again.
+// Load reads back a run written by WriteDir: the score model (model.json), and the options, the
+// loss history and reports and the metrics (summary.json, log.csv), so that a later notebook cell
+// (a new process), a re-opened notebook or a command can draw, evaluate and sample the model
+// without training it again. The training points are drawn again from the options. A directory
+// with model.json only (a model saved on its own) loads with the options model.json records (data
+// set, loss, sizes, noise levels; no training points or history). Files of another format or
+// version, or a model.json and a summary.json of two different runs, are refused.
 func Load(b compute.Backend, dir string) (*Outcome, error) {
-	data, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	saved, err := network.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	o := &Outcome{Params: saved.Params, Model: saved.Model(), Store: model.NewStore(), backend: b}
+	if err := network.SetParams(o.Store, saved.Params); err != nil {
+		return nil, err
+	}
+	summaryPath := filepath.Join(dir, SummaryFile)
+	data, err := files.Read(summaryPath)
+	if errors.Is(err, os.ErrNotExist) {
+		o.Options = optionsOf(saved)
+		return o, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading run: %w", err)
 	}
 	var s Summary
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("loading run %s: summary.json is not valid: %w", dir, err)
+	if err := files.UnmarshalStrict(data, &s); err != nil {
+		return nil, fmt.Errorf("loading run %s: %s is not valid (written by an earlier version of this program? train again): %w", dir, SummaryFile, err)
 	}
-	saved, err := network.Load(dir)
-	if err != nil {
-		return nil, err
+	if s.Format != SummaryFormat || s.Version != SummaryVersion {
+		return nil, fmt.Errorf("loading run %s: %s has format %q version %d, this program reads %q version %d: train again",
+			dir, SummaryFile, s.Format, s.Version, SummaryFormat, SummaryVersion)
+	}
+	o.Options, o.Backend = s.Options, s.Backend
+	if err := o.checkSameRun(saved); err != nil {
+		return nil, fmt.Errorf("loading run %s: %w", dir, err)
 	}
 	history, err := readLog(filepath.Join(dir, LogFile))
 	if err != nil {
 		return nil, err
 	}
-	o := &Outcome{Options: s.Options, Backend: s.Backend, Params: saved.Params, Net: network.MLP{Sizes: saved.Sizes},
-		Store: model.NewStore(), backend: b,
-		Result: train.Result{History: history, Reports: s.Reports, Steps: s.Steps,
-			Elapsed: time.Duration(s.Seconds * float64(time.Second))}}
+	o.Result = train.Result{History: history, Reports: s.Reports, Steps: s.Steps, Elapsed: time.Duration(s.Seconds * float64(time.Second))}
 	if s.FisherAbsolute != nil && s.FisherRelative != nil {
 		o.Fisher = &metrics.Fisher{Absolute: *s.FisherAbsolute, Relative: *s.FisherRelative}
 	}
-	if err := network.SetParams(o.Store, saved.Params); err != nil {
-		return nil, err
-	}
-	dist, err := o.Options.Data()
-	if err != nil {
-		return nil, fmt.Errorf("loading run %s: %w", dir, err)
-	}
-	if o.Data, err = dist.Sample(o.Options.Samples, o.Options.DataSeed); err != nil {
+	if o.Data, err = o.Options.TrainingData(); err != nil {
 		return nil, fmt.Errorf("loading run %s: %w", dir, err)
 	}
 	return o, nil
+}
+
+// optionsOf returns the options a model file records on its own: data set, loss (and noise
+// levels), sizes of the data (D, hidden..., D) and the epochs it trained.
+func optionsOf(s network.Saved) Options {
+	o := Options{Dataset: s.Data.Name, DataParams: s.Data.Params, Loss: s.Loss, Sizes: append([]int(nil), s.Sizes...)}
+	o.Train.Epochs = s.Epochs
+	if s.Kind == network.KindNoiseMLP {
+		o.Sizes[0]--
+		o.LossOptions.Sigmas = s.Sigmas
+	}
+	return o
+}
+
+// checkSameRun returns an error unless the model file saved and the run's options (from
+// summary.json) describe the same run: the model the options train, on the same data set.
+func (o *Outcome) checkSameRun(saved network.Saved) error {
+	want, err := o.Options.Model()
+	if err != nil {
+		return fmt.Errorf("%s: %w", SummaryFile, err)
+	}
+	got := saved.Model()
+	spec := o.Options.Spec()
+	if d, err := spec.New(); err == nil {
+		spec = toy.SpecOf(d)
+	}
+	if got.Kind != want.Kind || !slices.Equal(got.Sizes, want.Sizes) || !slices.Equal(got.Sigmas, want.Sigmas) ||
+		saved.Loss != o.Options.Loss || saved.Data.String() != spec.String() {
+		return fmt.Errorf("%s (%s model %v, %s, loss %s) and %s (%s model %v, %s, loss %s) are from different runs",
+			network.FileName, got.Kind, got.Sizes, saved.Data, saved.Loss, SummaryFile, want.Kind, want.Sizes, spec, o.Options.Loss)
+	}
+	return nil
 }
 
 func readLog(path string) ([]train.Record, error) {

@@ -1,8 +1,7 @@
-package experiment
-
-// Notebook 04 (every toy data set, trained and sampled): one recipe per data set (loss, training
-// length, sampler), a function that trains, samples and measures one data set and saves the result,
-// and the grid of figures and the table of metrics that the notebook shows at the end.
+// Package recipes holds a training recipe for every toy data set in the plane (loss, network,
+// training length, sampler), chosen and measured for the tour of all the data sets: Run trains,
+// samples and measures one data set and saves the result, Grid and Table show them all.
+package recipes
 
 import (
 	"bytes"
@@ -10,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,17 +16,15 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
-	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/points"
 	"github.com/gosm/gosm/scorematching/sample"
@@ -36,20 +32,11 @@ import (
 	"github.com/gosm/gosm/scorematching/train"
 )
 
-// Samplers of a DatasetRecipe.
-const (
-	// SamplerLangevin is plain Langevin dynamics with the learned score s(x) (sample.Langevin).
-	SamplerLangevin = "langevin"
-	// SamplerAnnealed is annealed Langevin dynamics with the learned s(x, sigma) down the loss's
-	// noise levels (sample.Annealed); it needs the "ncsn" loss.
-	SamplerAnnealed = "annealed"
-)
-
-// DatasetRecipe is how notebook 04 trains a score network on one data set of the registry (its
-// defaults) and samples from it. DatasetRecipes lists the chosen recipe of every data set. Zero
+// Recipe is how notebook 04 trains a score network on one data set of the registry (its
+// defaults) and samples from it. Recipes lists the chosen recipe of every data set. Zero
 // fields take defaults: 10,000 samples, hidden layers 64-128-64 (the blog's), batches of 2048,
-// learning rate 2e-3, DatasetDefaultParticles particles.
-type DatasetRecipe struct {
+// learning rate 2e-3, DefaultParticles particles.
+type Recipe struct {
 	Dataset string `json:"dataset"` // Registry name (toy.Names), with its default parameters.
 	// Loss is "exact", "denoising" or "ncsn"; LossOptions set its noise level(s) (zero fields:
 	// loss.DefaultOptions).
@@ -63,7 +50,7 @@ type DatasetRecipe struct {
 	Epochs       int     `json:"epochs"`
 	BatchSize    int     `json:"batch_size"`
 	LearningRate float64 `json:"learning_rate"` // Adam's step.
-	// Sampler is SamplerLangevin or SamplerAnnealed. Steps is the number of Langevin steps
+	// Sampler is sample.SamplerLangevin or sample.SamplerAnnealed. Steps is the number of Langevin steps
 	// (annealed: per noise level) and StepSize the step (annealed: at the smallest level; level i
 	// uses StepSize sigma_i^2 / sigma_L^2). The particles start uniform in the window of the data.
 	Sampler   string  `json:"sampler"`
@@ -74,81 +61,81 @@ type DatasetRecipe struct {
 	Why string `json:"why"`
 }
 
-// DatasetDefaultParticles is the default number of samples drawn per data set (and of fresh data
+// DefaultParticles is the default number of samples drawn per data set (and of fresh data
 // points in each MMD estimate).
-const DatasetDefaultParticles = 2000
+const DefaultParticles = 2000
 
-// datasetRecipes are the recipes, in the order of toy.Names. The sampler settings were chosen by
-// measuring the MMD of the samples (see DatasetResult) over steps per level in {10, 25, 50, 100}
+// table are the recipes, in the order of toy.Names. The sampler settings were chosen by
+// measuring the MMD of the samples (see Result) over steps per level in {10, 25, 50, 100}
 // and three step sizes, on the networks these recipes train (xla:cpu, seed 0): with a learned
 // score, 25 steps per level at eps = 0.1 sigma_L^2 was best or close for most sets, and longer
 // runs were worse (the particles drift towards the learned field's own equilibrium).
-var datasetRecipes = []DatasetRecipe{
+var table = []Recipe{
 	{Dataset: "ring", Loss: "exact", Epochs: 150, LearningRate: 1e-3, BatchSize: 512,
-		Sampler: SamplerLangevin, Steps: 250, StepSize: 2.5e-4,
+		Sampler: sample.SamplerLangevin, Steps: 250, StepSize: 2.5e-4,
 		Why: "one smooth, connected mode with a known score: the exact loss; Langevin with a step far below std² = 0.01, and a short run"},
 	{Dataset: "rings", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(1.5, 0.05, 8)}, Hidden: wide, Epochs: 1500,
-		Sampler: SamplerAnnealed, Steps: 50, StepSize: 1.25e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 50, StepSize: 1.25e-4,
 		Why: "four thin rings (std 0.08) with empty gaps: only annealing moves particles from ring to ring; the hardest set here, trained three times longer (at 500 epochs the samples were a blurred disk)"},
 	{Dataset: "gaussian", Loss: "denoising", LossOptions: loss.Options{Sigma: 0.1}, Epochs: 40, LearningRate: 1e-3, BatchSize: 512,
-		Sampler: SamplerLangevin, Steps: 500, StepSize: 0.02,
+		Sampler: sample.SamplerLangevin, Steps: 500, StepSize: 0.02,
 		Why: "one smooth mode: denoising at sigma 0.1 learns N(0, 1.01 I), close enough, with no Jacobian; plain Langevin mixes fast"},
 	{Dataset: "2gaussians", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(8, 0.1, 10)}, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 100, StepSize: 1e-3,
+		Sampler: sample.SamplerAnnealed, Steps: 100, StepSize: 1e-3,
 		Why: "NCSN's example: weights 0.2 and 0.8, 14 apart; the ladder starts at 8 so that the modes merge, and 100 steps per level share the mass out"},
 	{Dataset: "8gaussians", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(4, 0.05, 10)}, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
 		Why: "eight separated modes of equal weight"},
 	{Dataset: "circles", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(2, 0.05, 9)}, Hidden: wide, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
 		Why: "two circles with a gap: from a uniform start, Langevin would fill them in proportion to their basins, not their weights"},
 	{Dataset: "moons", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(2, 0.05, 10)}, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
 		Why: "two curved halves with a gap between them; no closed-form score"},
 	{Dataset: "swissroll", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(3, 0.05, 10)}, Hidden: wide, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
 		Why: "one long curve whose turns are separated by gaps"},
 	{Dataset: "pinwheel", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(3, 0.05, 10)}, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 1.25e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 1.25e-4,
 		Why: "five thin arms that meet near the centre"},
 	{Dataset: "2spirals", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(3, 0.05, 10)}, Hidden: wide, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
 		Why: "two interleaved spirals, close together"},
 	{Dataset: "checkerboard", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(3, 0.05, 10)}, Hidden: wide, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 2.5e-4,
 		Why: "eight flat squares touching at corners: the score is zero inside them and jumps at their edges"},
 	{Dataset: "line", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(3, 0.03, 10)}, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 9e-5,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 9e-5,
 		Why: "a segment, with no density in the plane and so no score: only its noisy versions have one"},
 	{Dataset: "sine", Loss: "ncsn", LossOptions: loss.Options{Sigmas: loss.GeometricSigmas(3, 0.03, 10)}, Epochs: 500,
-		Sampler: SamplerAnnealed, Steps: 25, StepSize: 9e-5,
+		Sampler: sample.SamplerAnnealed, Steps: 25, StepSize: 9e-5,
 		Why: "a curve with no density in the plane, as the line"},
 }
 
 // wide is the hidden layers of the harder data sets' networks (the others use the blog's 64-128-64).
 var wide = []int{128, 128, 128}
 
-// DatasetRecipes returns the recipe of every data set of the registry, in the order of toy.Names.
-func DatasetRecipes() []DatasetRecipe {
-	out := make([]DatasetRecipe, len(datasetRecipes))
-	for i, r := range datasetRecipes {
+// All returns the recipe of every data set of the registry, in the order of toy.Names.
+func All() []Recipe {
+	out := make([]Recipe, len(table))
+	for i, r := range table {
 		out[i] = r.withDefaults()
 	}
 	return out
 }
 
-// DatasetRecipeFor returns the recipe of the named data set.
-func DatasetRecipeFor(name string) (DatasetRecipe, error) {
-	for _, r := range datasetRecipes {
+// For returns the recipe of the named data set.
+func For(name string) (Recipe, error) {
+	for _, r := range table {
 		if r.Dataset == name {
 			return r.withDefaults(), nil
 		}
 	}
-	return DatasetRecipe{}, fmt.Errorf("no recipe for dataset %q: the datasets with one are %s", name, strings.Join(DatasetNames(), ", "))
+	return Recipe{}, fmt.Errorf("no recipe for dataset %q: the datasets with one are %s", name, strings.Join(Names(), ", "))
 }
 
 // withDefaults fills the fields the table leaves out, and copies the slices.
-func (r DatasetRecipe) withDefaults() DatasetRecipe {
+func (r Recipe) withDefaults() Recipe {
 	if r.Samples == 0 {
 		r.Samples = 10000
 	}
@@ -162,34 +149,34 @@ func (r DatasetRecipe) withDefaults() DatasetRecipe {
 		r.LearningRate = 2e-3
 	}
 	if r.Particles == 0 {
-		r.Particles = DatasetDefaultParticles
+		r.Particles = DefaultParticles
 	}
 	r.Hidden = slices.Clone(r.Hidden)
 	r.LossOptions.Sigmas = slices.Clone(r.LossOptions.Sigmas)
 	return r
 }
 
-// DatasetNames returns the data sets that have a recipe, in the order of toy.Names: every data set
+// Names returns the data sets that have a recipe, in the order of toy.Names: every data set
 // in the plane. The one-dimensional warm-up "mixture1d" (notebook 00) has none: the grid of
 // figures of notebook 04 is drawn in the plane.
-func DatasetNames() []string {
-	names := make([]string, len(datasetRecipes))
-	for i, r := range datasetRecipes {
+func Names() []string {
+	names := make([]string, len(table))
+	for i, r := range table {
 		names[i] = r.Dataset
 	}
 	return names
 }
 
-// DatasetList parses a comma-separated list of data set names (spaces allowed); "" or "all"
-// gives every data set with a recipe (DatasetNames). Unknown or repeated names are errors.
-func DatasetList(list string) ([]string, error) {
+// List parses a comma-separated list of data set names (spaces allowed); "" or "all"
+// gives every data set with a recipe (Names). Unknown or repeated names are errors.
+func List(list string) ([]string, error) {
 	if s := strings.TrimSpace(list); s == "" || s == "all" {
-		return DatasetNames(), nil
+		return Names(), nil
 	}
 	var out []string
 	for _, f := range strings.Split(list, ",") {
 		name := strings.TrimSpace(f)
-		if _, err := DatasetRecipeFor(name); err != nil {
+		if _, err := For(name); err != nil {
 			return nil, err
 		}
 		if slices.Contains(out, name) {
@@ -202,7 +189,7 @@ func DatasetList(list string) ([]string, error) {
 
 // Scaled returns the recipe with its number of epochs multiplied by scale (at least one epoch)
 // and, if particles > 0, that many particles: the notebook's knobs for a quick run.
-func (r DatasetRecipe) Scaled(scale float64, particles int) DatasetRecipe {
+func (r Recipe) Scaled(scale float64, particles int) Recipe {
 	r = r.withDefaults()
 	if scale > 0 {
 		r.Epochs = max(1, int(math.Round(float64(r.Epochs)*scale)))
@@ -214,30 +201,27 @@ func (r DatasetRecipe) Scaled(scale float64, particles int) DatasetRecipe {
 }
 
 // Options returns the training run of the recipe.
-func (r DatasetRecipe) Options() (Options, error) {
+func (r Recipe) Options() (experiment.Options, error) {
 	r = r.withDefaults()
 	d, err := toy.New(r.Dataset, nil)
 	if err != nil {
-		return Options{}, err
+		return experiment.Options{}, err
 	}
 	sizes := append(append([]int{d.Dim()}, r.Hidden...), d.Dim())
-	o := Options{Dataset: r.Dataset, Samples: r.Samples, DataSeed: r.Seed, Sizes: sizes, InitSeed: r.Seed,
+	o := experiment.Options{Dataset: r.Dataset, Samples: r.Samples, DataSeed: r.Seed, Sizes: sizes, InitSeed: r.Seed,
 		Loss: r.Loss, LossOptions: r.LossOptions, FreshSamples: 10000,
 		Train: train.Config{Epochs: r.Epochs, BatchSize: r.BatchSize, LearningRate: r.LearningRate, Seed: r.Seed}}
-	if ring, ok := d.(toy.Ring); ok {
-		o.Ring = ring // Options describe the ring by its Ring field.
-	}
 	return o, r.validate(o)
 }
 
-func (r DatasetRecipe) validate(o Options) error {
+func (r Recipe) validate(o experiment.Options) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("dataset %s: %w", r.Dataset, err)
 	}
 	switch {
-	case r.Sampler != SamplerLangevin && r.Sampler != SamplerAnnealed:
-		return fmt.Errorf("dataset %s: unknown sampler %q (want %s or %s)", r.Dataset, r.Sampler, SamplerLangevin, SamplerAnnealed)
-	case r.Sampler == SamplerAnnealed && !loss.NoiseConditional(r.Loss):
+	case r.Sampler != sample.SamplerLangevin && r.Sampler != sample.SamplerAnnealed:
+		return fmt.Errorf("dataset %s: unknown sampler %q (want %s or %s)", r.Dataset, r.Sampler, sample.SamplerLangevin, sample.SamplerAnnealed)
+	case r.Sampler == sample.SamplerAnnealed && !loss.NoiseConditional(r.Loss):
 		return fmt.Errorf("dataset %s: annealed Langevin needs a noise-conditional network (loss ncsn), not %s", r.Dataset, r.Loss)
 	case r.Steps <= 0:
 		return fmt.Errorf("dataset %s: sampler steps must be positive, got %d", r.Dataset, r.Steps)
@@ -251,8 +235,8 @@ func (r DatasetRecipe) validate(o Options) error {
 
 // SamplerText describes the sampler in a few words, e.g. "annealed Langevin, 10 levels x 25
 // steps, eps 0.00025".
-func (r DatasetRecipe) SamplerText() string {
-	if r.Sampler == SamplerAnnealed {
+func (r Recipe) SamplerText() string {
+	if r.Sampler == sample.SamplerAnnealed {
 		return fmt.Sprintf("annealed Langevin, %d levels x %d steps, eps %g", len(r.withDefaults().lossConfig().Sigmas), r.Steps, r.StepSize)
 	}
 	if loss.NoiseConditional(r.Loss) {
@@ -262,7 +246,7 @@ func (r DatasetRecipe) SamplerText() string {
 }
 
 // LossText describes the loss and its noise levels, e.g. "ncsn, sigma 4 to 0.05 (10 levels)".
-func (r DatasetRecipe) LossText() string {
+func (r Recipe) LossText() string {
 	c := r.lossConfig()
 	switch r.Loss {
 	case "denoising":
@@ -273,15 +257,15 @@ func (r DatasetRecipe) LossText() string {
 	return r.Loss
 }
 
-func (r DatasetRecipe) lossConfig() loss.Options {
+func (r Recipe) lossConfig() loss.Options {
 	return r.LossOptions.WithDefaults()
 }
 
-// DatasetResult is what RunDataset measured on one data set; it is saved as dataset.json in the
+// Result is what Run measured on one data set; it is saved as dataset.json in the
 // data set's folder.
-type DatasetResult struct {
-	Recipe  DatasetRecipe `json:"recipe"`
-	Backend string        `json:"backend"`
+type Result struct {
+	Recipe  Recipe `json:"recipe"`
+	Backend string `json:"backend"`
 	// TrainSeconds, SampleSeconds and MetricSeconds time the three parts of the run.
 	TrainSeconds  float64 `json:"train_seconds"`
 	SampleSeconds float64 `json:"sample_seconds"`
@@ -291,7 +275,7 @@ type DatasetResult struct {
 	// true one on 10,000 fresh points, E||s_model - s||^2 / E||s||^2; nil where no score is known.
 	FisherRelative *float64 `json:"fisher_relative,omitempty"`
 	// MMD2 is the unbiased MMD^2 between the samples and as many fresh data points, with the
-	// Gaussian kernel of bandwidth Bandwidth (DatasetBandwidthFraction times the median distance
+	// Gaussian kernel of bandwidth Bandwidth (BandwidthFraction times the median distance
 	// between data points); Floor is the same estimate between two fresh data samples of that
 	// size, repeated.
 	Bandwidth float64            `json:"bandwidth"`
@@ -311,7 +295,7 @@ type DatasetResult struct {
 
 // FloorZ is how many standard deviations of the noise floor the MMD^2 lies above the floor's
 // mean: within about 3, the samples cannot be told from data at this sample size.
-func (d DatasetResult) FloorZ() float64 {
+func (d Result) FloorZ() float64 {
 	if d.Floor.Std == 0 {
 		return math.NaN()
 	}
@@ -319,7 +303,7 @@ func (d DatasetResult) FloorZ() float64 {
 }
 
 // Line is a one-line summary of the result.
-func (d DatasetResult) Line() string {
+func (d Result) Line() string {
 	s := fmt.Sprintf("%-12s %-38s trained %5.1f s, sampled %4.1f s:", d.Recipe.Dataset, d.Recipe.LossText(), d.TrainSeconds, d.SampleSeconds)
 	if d.FisherRelative != nil {
 		s += fmt.Sprintf(" rel. Fisher %.3f,", *d.FisherRelative)
@@ -331,42 +315,38 @@ func (d DatasetResult) Line() string {
 	return s
 }
 
-// Files that RunDataset writes in a data set's folder besides those of Outcome.WriteDir, and the
-// file that DatasetGrid writes in the output folder.
-const (
-	DatasetResultFile  = "dataset.json"
-	DatasetSamplesFile = "samples.csv"
-	DatasetGridFile    = "grid.png"
-)
+// GridFile is the file that Grid writes in the output folder. Run writes, in a data set's
+// folder, experiment.ResultFile and experiment.SamplesFile besides the run's own files.
+const GridFile = "grid.png"
 
-// DatasetBandwidthFraction is the MMD kernel's bandwidth as a fraction of the median distance
+// BandwidthFraction is the MMD kernel's bandwidth as a fraction of the median distance
 // between data points. The median itself (the usual heuristic) makes the kernel as wide as the
 // whole data set: it sees how the mass is shared out, but a normal distribution with the data's
 // mean and covariance already comes close to most of these shapes at that scale. Their features
 // (the gaps between arms or rings, the squares of the checkerboard) are about a quarter of it.
-const DatasetBandwidthFraction = 0.25
+const BandwidthFraction = 0.25
 
 // Seeds of the fresh data of the metrics, offset from the recipe's seed (the training data use
 // the seed itself and the Fisher divergence's fresh points seed+1).
 const (
-	datasetFreshSeed = 2
-	datasetFloorSeed = 100
-	datasetFloorReps = 10
+	freshSeed = 2
+	floorSeed = 100
+	floorReps = 10
 )
 
-// RunDataset trains the recipe's network (progress to hooks), samples Particles points with its
+// Run trains the recipe's network (progress to hooks), samples Particles points with its
 // sampler, measures them against fresh data, and writes everything to outDir/<dataset>/: the run
 // (Outcome.WriteDir: model, loss log, figures, summary.json, which Load reads back), the samples
-// (samples.csv) and the result (dataset.json, which LoadDatasetResults reads back). If ctx is
+// (samples.csv) and the result (dataset.json, which LoadResults reads back). If ctx is
 // cancelled it stops (between two training steps, or two sampler steps) and returns ctx's error,
 // leaving that data set's results unwritten.
-func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir string, hooks train.Hooks) (*DatasetResult, error) {
+func Run(ctx context.Context, b compute.Backend, r Recipe, outDir string, hooks train.Hooks) (*Result, error) {
 	r = r.withDefaults()
 	o, err := r.Options()
 	if err != nil {
 		return nil, err
 	}
-	run, err := Run(ctx, b, o, hooks)
+	run, err := experiment.Run(ctx, b, o, hooks)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", r.Dataset, err)
 	}
@@ -374,7 +354,7 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	if _, err := run.WriteDir(dir); err != nil {
 		return nil, err
 	}
-	res := &DatasetResult{Recipe: r, Backend: run.Backend, TrainSeconds: run.Result.Elapsed.Seconds()}
+	res := &Result{Recipe: r, Backend: run.Backend, TrainSeconds: run.Result.Elapsed.Seconds()}
 	if n := len(run.Result.History); n > 0 {
 		res.FinalLoss = run.Result.History[n-1].Loss
 	}
@@ -384,7 +364,7 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	}
 
 	start := time.Now()
-	samples, err := r.Sample(ctx, b, run)
+	samples, err := r.Sample(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: sampling: %w", r.Dataset, err)
 	}
@@ -393,7 +373,7 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	if err := points.Write(&csv, "x,y", samples); err != nil {
 		return nil, err
 	}
-	if err := files.WriteAtomic(filepath.Join(dir, DatasetSamplesFile), csv.Bytes()); err != nil {
+	if err := files.WriteAtomic(filepath.Join(dir, experiment.SamplesFile), csv.Bytes()); err != nil {
 		return nil, err
 	}
 
@@ -406,48 +386,29 @@ func RunDataset(ctx context.Context, b compute.Backend, r DatasetRecipe, outDir 
 	if err != nil {
 		return nil, err
 	}
-	return res, files.WriteAtomic(filepath.Join(dir, DatasetResultFile), append(data, '\n'))
+	return res, files.WriteAtomic(filepath.Join(dir, experiment.ResultFile), append(data, '\n'))
 }
 
 // Sample draws r.Particles points with r's sampler (Sampler, Steps, StepSize, Seed) from the
-// trained network of run (from RunDataset, or Load of its folder), starting uniform in the data's
-// window. With SamplerLangevin, a noise-conditional network is used at its smallest noise level,
+// trained network of run (from Run, or Load of its folder), starting uniform in the data's
+// window. With sample.SamplerLangevin, a noise-conditional network is used at its smallest noise level,
 // s(x, sigma_L): plain Langevin with the best score it has, to compare with annealing.
-func (r DatasetRecipe) Sample(ctx context.Context, b compute.Backend, run *Outcome) ([][]float64, error) {
+func (r Recipe) Sample(ctx context.Context, run *experiment.Outcome) ([][]float64, error) {
 	r = r.withDefaults()
-	half, _ := run.Window()
-	noiseConditional := loss.NoiseConditional(run.Options.Loss)
 	if r.Particles < 2 || r.Steps <= 0 {
 		return nil, fmt.Errorf("sampling %s: need at least 2 particles and 1 step, got %d and %d", r.Dataset, r.Particles, r.Steps)
 	}
-	dim := run.Net.Sizes[len(run.Net.Sizes)-1]
-	switch {
-	case r.Sampler == SamplerAnnealed && noiseConditional:
-		res, err := run.Annealed(ctx, sample.AnnealedConfig{N: r.Particles, // On the levels the network was trained on.
-			StepsPerLevel: r.Steps, StepSize: r.StepSize, Seed: r.Seed, Box: half, Dim: dim})
-		return res.Samples, err
-	case r.Sampler == SamplerAnnealed:
-		return nil, fmt.Errorf("sampling %s: annealed Langevin needs a noise-conditional network (loss ncsn), this one was trained with %s", r.Dataset, run.Options.Loss)
-	case r.Sampler != SamplerLangevin:
-		return nil, fmt.Errorf("sampling %s: unknown sampler %q", r.Dataset, r.Sampler)
+	// Annealing walks down the levels the network was trained on; Box 0 starts in the run's window.
+	res, err := run.Sample(ctx, r.Sampler, sample.Config{N: r.Particles, Steps: r.Steps, StepSize: r.StepSize, Seed: r.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("sampling %s: %w", r.Dataset, err)
 	}
-	score := sample.MLPScore(run.Net)
-	if noiseConditional {
-		sigmas := run.Options.LossConfig().Sigmas
-		last, m := sigmas[len(sigmas)-1], network.NoiseMLP{Sizes: run.Net.Sizes}
-		score = func(store *model.Store, x *graph.Node) *graph.Node {
-			sigma := graph.BroadcastToDims(graph.ConstAs(x, last), x.Shape().Dimensions[0], 1)
-			return m.Apply(store, x, sigma)
-		}
-	}
-	res, err := sample.Langevin(ctx, b, run.Store, score, sample.Config{N: r.Particles,
-		Steps: r.Steps, StepSize: r.StepSize, Seed: r.Seed, Box: half, Dim: dim})
-	return res.Samples, err
+	return res.Samples, nil
 }
 
-// DatasetSamplesFigure draws points (samples, or data) on the window of run's data set; points
+// SamplesFigure draws points (samples, or data) on the window of run's data set; points
 // outside it are left out and counted in the title.
-func DatasetSamplesFigure(title string, run *Outcome, pts [][]float64) (*plot.Plot, error) {
+func SamplesFigure(title string, run *experiment.Outcome, pts [][]float64) (*plot.Plot, error) {
 	half, step := run.Window()
 	half += step
 	var inside [][]float64
@@ -464,10 +425,10 @@ func DatasetSamplesFigure(title string, run *Outcome, pts [][]float64) (*plot.Pl
 
 // Measure compares samples drawn from run's network with fresh data of its data set: MMD^2, its
 // noise floor, the fitted Gaussian's MMD^2, the data set's statistic and the number of samples
-// outside the window. It returns a DatasetResult with those fields and Recipe set (RunDataset
+// outside the window. It returns a Result with those fields and Recipe set (Run
 // adds the timings, the loss and the Fisher divergence).
-func (r DatasetRecipe) Measure(run *Outcome, samples [][]float64) (*DatasetResult, error) {
-	d := &DatasetResult{Recipe: r.withDefaults(), Backend: run.Backend}
+func (r Recipe) Measure(run *experiment.Outcome, samples [][]float64) (*Result, error) {
+	d := &Result{Recipe: r.withDefaults(), Backend: run.Backend}
 	if err := d.measure(samples, run); err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", r.Dataset, err)
 	}
@@ -475,13 +436,13 @@ func (r DatasetRecipe) Measure(run *Outcome, samples [][]float64) (*DatasetResul
 }
 
 // measure fills the MMD, its noise floor and the data set's statistic.
-func (d *DatasetResult) measure(samples [][]float64, run *Outcome) error {
+func (d *Result) measure(samples [][]float64, run *experiment.Outcome) error {
 	dist, err := run.Options.Data()
 	if err != nil {
 		return err
 	}
 	n, seed := len(samples), d.Recipe.Seed
-	fresh, err := dist.Sample(n, seed+datasetFreshSeed)
+	fresh, err := dist.Sample(n, seed+freshSeed)
 	if err != nil {
 		return err
 	}
@@ -489,22 +450,22 @@ func (d *DatasetResult) measure(samples [][]float64, run *Outcome) error {
 	if err != nil {
 		return err
 	}
-	d.Bandwidth = DatasetBandwidthFraction * median
+	d.Bandwidth = BandwidthFraction * median
 	if d.MMD2, err = metrics.MMD2Unbiased(samples, fresh, d.Bandwidth); err != nil {
 		return err
 	}
-	if d.Floor, err = metrics.MMDNoiseFloor(dist.Sample, n, d.Bandwidth, datasetFloorReps, seed+datasetFloorSeed); err != nil {
+	if d.Floor, err = metrics.MMDNoiseFloor(dist.Sample, n, d.Bandwidth, floorReps, seed+floorSeed); err != nil {
 		return err
 	}
-	moments, err := dist.Sample(n, seed+datasetFreshSeed+1)
+	moments, err := dist.Sample(n, seed+freshSeed+1)
 	if err != nil {
 		return err
 	}
-	if d.GaussianMMD2, err = metrics.MMD2Unbiased(fittedGaussian(moments, n, seed+datasetFreshSeed+2), fresh, d.Bandwidth); err != nil {
+	if d.GaussianMMD2, err = metrics.MMD2Unbiased(metrics.FittedGaussian(moments, n, seed+freshSeed+2), fresh, d.Bandwidth); err != nil {
 		return err
 	}
-	if d.Statistic, d.StatSamples = DatasetStatistic(dist, samples); d.Statistic != "" {
-		_, d.StatData = DatasetStatistic(dist, fresh)
+	if d.Statistic, d.StatSamples = toy.StatisticOf(dist, samples); d.Statistic != "" {
+		_, d.StatData = toy.StatisticOf(dist, fresh)
 	} else {
 		d.StatSamples = 0 // JSON has no NaN.
 	}
@@ -518,112 +479,11 @@ func (d *DatasetResult) measure(samples [][]float64, run *Outcome) error {
 	return nil
 }
 
-// DatasetStatistic returns a property of the data set d measured on points, and its name, where
-// one is natural ("" and NaN otherwise): the radial std (ring), the largest deviation of a
-// component's share from its weight (rings, 8gaussians), the mean coordinate std (gaussian), the
-// share of the (-5, -5) mode (2gaussians, weight 0.2), the share of the inner circle (circles),
-// the mean distance to the noiseless moons (moons), the share of points on black squares
-// (checkerboard), the mean distance to the curve (line, sine).
-func DatasetStatistic(d toy.Dataset, pts [][]float64) (name string, value float64) {
-	if len(pts) == 0 {
-		return "", math.NaN()
-	}
-	switch d := d.(type) {
-	case toy.Ring:
-		_, std := metrics.RadiusMoments(pts)
-		return "radial std", std
-	case toy.Rings:
-		return "largest ring share error", maxDeviation(d.RingFractions(pts), d.ComponentWeights())
-	case toy.Circles:
-		return "share on inner circle", toy.Fractions(d.Assignments(pts), 2)[1]
-	case toy.Moons:
-		var s float64
-		for _, p := range pts {
-			s += d.Distance(p)
-		}
-		return "mean distance to the moons", s / float64(len(pts))
-	case toy.Checkerboard:
-		return "share on black squares", d.BlackFraction(pts)
-	case toy.Line:
-		var s float64
-		for _, p := range pts {
-			s += math.Abs(p[1]-p[0]) / math.Sqrt2
-		}
-		return "mean distance to the line", s / float64(len(pts))
-	case toy.Sine:
-		var s float64
-		for _, p := range pts {
-			s += math.Abs(p[1] - d.Amplitude*math.Sin(p[0]))
-		}
-		return "mean vertical distance to the curve", s / float64(len(pts))
-	case toy.GaussianMixture:
-		switch d.Name() {
-		case "gaussian":
-			_, cov := toy.Moments(pts)
-			var s float64
-			for i := range cov {
-				s += math.Sqrt(cov[i][i])
-			}
-			return "mean coordinate std", s / float64(len(cov))
-		case "2gaussians":
-			return "share of the (-5,-5) mode", d.ComponentFractions(pts)[0]
-		case "8gaussians":
-			return "largest mode share error", maxDeviation(d.ComponentFractions(pts), d.ComponentWeights())
-		}
-	}
-	return "", math.NaN()
-}
-
-// fittedGaussian draws n points from the normal distribution with the mean and covariance of
-// data (x = mean + L z with L L^T = cov, Cholesky).
-func fittedGaussian(data [][]float64, n int, seed uint64) [][]float64 {
-	mean, cov := toy.Moments(data)
-	dim := len(mean)
-	l := make([][]float64, dim)
-	for i := range l {
-		l[i] = make([]float64, dim)
-		for j := 0; j <= i; j++ {
-			s := cov[i][j]
-			for k := range j {
-				s -= l[i][k] * l[j][k]
-			}
-			if i == j {
-				l[i][i] = math.Sqrt(math.Max(s, 1e-12))
-			} else {
-				l[i][j] = s / l[j][j]
-			}
-		}
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x9a55))
-	out := make([][]float64, n)
-	z := make([]float64, dim)
-	for p := range out {
-		for i := range z {
-			z[i] = rng.NormFloat64()
-		}
-		out[p] = slices.Clone(mean)
-		for i := range dim {
-			for j := 0; j <= i; j++ {
-				out[p][i] += l[i][j] * z[j]
-			}
-		}
-	}
-	return out
-}
-
-func maxDeviation(got, want []float64) float64 {
-	var m float64
-	for i := range got {
-		m = math.Max(m, math.Abs(got[i]-want[i]))
-	}
-	return m
-}
-
-// LoadDatasetResults reads back the dataset.json of each named data set from outDir.
-func LoadDatasetResults(outDir string, names []string) ([]DatasetResult, error) {
-	out := make([]DatasetResult, 0, len(names))
+// LoadResults reads back the dataset.json of each named data set from outDir.
+func LoadResults(outDir string, names []string) ([]Result, error) {
+	out := make([]Result, 0, len(names))
 	for _, name := range names {
-		r, err := readDatasetResult(filepath.Join(outDir, name))
+		r, err := readResult(filepath.Join(outDir, name))
 		if err != nil {
 			return nil, fmt.Errorf("dataset %s: %w", name, err)
 		}
@@ -632,40 +492,40 @@ func LoadDatasetResults(outDir string, names []string) ([]DatasetResult, error) 
 	return out, nil
 }
 
-// readDatasetResult reads the dataset.json that RunDataset wrote into dir.
-func readDatasetResult(dir string) (DatasetResult, error) {
-	var r DatasetResult
-	data, err := os.ReadFile(filepath.Join(dir, DatasetResultFile))
+// readResult reads the dataset.json that Run wrote into dir.
+func readResult(dir string) (Result, error) {
+	var r Result
+	data, err := os.ReadFile(filepath.Join(dir, experiment.ResultFile))
 	if err != nil {
 		return r, fmt.Errorf("no result yet (run the training cell): %w", err)
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return r, fmt.Errorf("%s is not valid: %w", DatasetResultFile, err)
+		return r, fmt.Errorf("%s is not valid: %w", experiment.ResultFile, err)
 	}
 	return r, nil
 }
 
-// DatasetPanelSide is the side of one panel of DatasetGrid.
-const DatasetPanelSide = 3.4 * vg.Inch
+// PanelSide is the side of one panel of Grid.
+const PanelSide = 3.4 * vg.Inch
 
-// DatasetGrid draws one row per named data set saved in outDir by RunDataset, with three
+// Grid draws one row per named data set saved in outDir by Run, with three
 // panels: the data, the learned score field over them (for ncsn, at the smallest noise level;
 // over the shaded log-density where it is known), and the samples, on the same window. It loads
 // each run (Load) to evaluate its network on the grid, returns the figure as PNG bytes, and also
 // writes it to outDir/grid.png.
-func DatasetGrid(b compute.Backend, outDir string, names []string) ([]byte, error) {
+func Grid(b compute.Backend, outDir string, names []string) ([]byte, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no dataset to draw")
 	}
 	var rows [][]*plot.Plot
 	for _, name := range names {
-		row, err := datasetRow(b, filepath.Join(outDir, name))
+		row, err := row(b, filepath.Join(outDir, name))
 		if err != nil {
 			return nil, fmt.Errorf("dataset %s: %w", name, err)
 		}
 		rows = append(rows, row)
 	}
-	img := vgimg.NewWith(vgimg.UseWH(DatasetPanelSide*3, DatasetPanelSide*vg.Length(len(rows))), vgimg.UseDPI(96))
+	img := vgimg.NewWith(vgimg.UseWH(PanelSide*3, PanelSide*vg.Length(len(rows))), vgimg.UseDPI(96))
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: len(rows), Cols: 3, PadX: vg.Points(10), PadY: vg.Points(12),
 		PadLeft: vg.Points(4), PadRight: vg.Points(8), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
@@ -679,16 +539,16 @@ func DatasetGrid(b compute.Backend, outDir string, names []string) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("rendering the grid: %w", err)
 	}
-	return data, files.WriteAtomic(filepath.Join(outDir, DatasetGridFile), data)
+	return data, files.WriteAtomic(filepath.Join(outDir, GridFile), data)
 }
 
-// datasetRow draws the three panels of one data set.
-func datasetRow(b compute.Backend, dir string) ([]*plot.Plot, error) {
-	run, err := Load(b, dir)
+// row draws the three panels of one data set.
+func row(b compute.Backend, dir string) ([]*plot.Plot, error) {
+	run, err := experiment.Load(b, dir)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(dir, DatasetSamplesFile))
+	f, err := os.Open(filepath.Join(dir, experiment.SamplesFile))
 	if err != nil {
 		return nil, fmt.Errorf("no samples yet (run the training cell): %w", err)
 	}
@@ -697,7 +557,7 @@ func datasetRow(b compute.Backend, dir string) ([]*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, _ := readDatasetResult(dir) // Optional here: without it the titles lack the divergence.
+	res, _ := readResult(dir) // Optional here: without it the titles lack the divergence.
 	_, learned, err := run.ScoreFields()
 	if err != nil {
 		return nil, err
@@ -725,14 +585,14 @@ func datasetRow(b compute.Backend, dir string) ([]*plot.Plot, error) {
 		return nil, err
 	}
 	sampler := "Langevin"
-	if res.Recipe.Sampler == SamplerAnnealed {
+	if res.Recipe.Sampler == sample.SamplerAnnealed {
 		sampler = "annealed Langevin"
 	}
 	sampleTitle := fmt.Sprintf("%s: %d samples, %s", name, len(samples), sampler)
 	if res.Floor.Std > 0 {
 		sampleTitle += fmt.Sprintf("\nMMD² %.2g, z = %.0f", res.MMD2, res.FloorZ())
 	}
-	sampleFig, err := DatasetSamplesFigure(sampleTitle, run, samples)
+	sampleFig, err := SamplesFigure(sampleTitle, run, samples)
 	if err != nil {
 		return nil, err
 	}
@@ -744,10 +604,10 @@ func datasetRow(b compute.Backend, dir string) ([]*plot.Plot, error) {
 	return row, nil
 }
 
-// DatasetTable returns a Markdown table of the results: loss, sampler, training time, relative
+// Table returns a Markdown table of the results: loss, sampler, training time, relative
 // Fisher divergence (where the score is known), MMD^2 against its noise floor, and the data
 // set's statistic on the samples and on data.
-func DatasetTable(results []DatasetResult) string {
+func Table(results []Result) string {
 	var sb strings.Builder
 	sb.WriteString("| data set | loss | sampler | epochs | train (s) | sample (s) | rel. Fisher | MMD² ×10³ | data vs data ×10³ (mean ± std) | z | fitted Gaussian ×10³ | statistic | samples | data |\n")
 	sb.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n")

@@ -1,4 +1,4 @@
-package experiment_test
+package recipes_test
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/plots"
+	"github.com/gosm/gosm/scorematching/recipes"
+	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -21,9 +23,9 @@ import (
 // TestDatasetRecipes: one valid recipe per data set of the registry, in its order, and a sampler
 // that goes with the loss.
 func TestDatasetRecipes(t *testing.T) {
-	recipes := experiment.DatasetRecipes()
+	all := recipes.All()
 	var names []string
-	for _, r := range recipes {
+	for _, r := range all {
 		names = append(names, r.Dataset)
 		if _, err := r.Options(); err != nil {
 			t.Errorf("%s: %v", r.Dataset, err)
@@ -31,7 +33,7 @@ func TestDatasetRecipes(t *testing.T) {
 		if r.Why == "" {
 			t.Errorf("%s: no justification", r.Dataset)
 		}
-		if (r.Sampler == experiment.SamplerAnnealed) != (r.Loss == "ncsn") { // The recipes' choice.
+		if (r.Sampler == sample.SamplerAnnealed) != (r.Loss == "ncsn") { // The recipes' choice.
 			t.Errorf("%s: sampler %s with loss %s", r.Dataset, r.Sampler, r.Loss)
 		}
 	}
@@ -39,16 +41,16 @@ func TestDatasetRecipes(t *testing.T) {
 		t.Errorf("recipes for %v, want one for every data set in the plane, %v", names, want)
 	}
 	// The copies are independent.
-	recipes[0].Hidden[0] = 1
-	if r, _ := experiment.DatasetRecipeFor(recipes[0].Dataset); r.Hidden[0] == 1 {
+	all[0].Hidden[0] = 1
+	if r, _ := recipes.For(all[0].Dataset); r.Hidden[0] == 1 {
 		t.Error("DatasetRecipes shares its slices")
 	}
-	if _, err := experiment.DatasetRecipeFor("mnist"); err == nil || !strings.Contains(err.Error(), "moons") {
+	if _, err := recipes.For("mnist"); err == nil || !strings.Contains(err.Error(), "moons") {
 		t.Errorf("unknown dataset: error %v, want one listing the known names", err)
 	}
 	// A recipe whose sampler does not fit its loss is refused.
-	r, _ := experiment.DatasetRecipeFor("gaussian")
-	r.Sampler = experiment.SamplerAnnealed
+	r, _ := recipes.For("gaussian")
+	r.Sampler = sample.SamplerAnnealed
 	if _, err := r.Options(); err == nil {
 		t.Error("annealed sampler with the exact loss: no error")
 	}
@@ -56,63 +58,28 @@ func TestDatasetRecipes(t *testing.T) {
 
 func TestDatasetList(t *testing.T) {
 	for _, all := range []string{"", " all "} {
-		if got, err := experiment.DatasetList(all); err != nil || !slices.Equal(got, planeDatasets(t)) {
+		if got, err := recipes.List(all); err != nil || !slices.Equal(got, planeDatasets(t)) {
 			t.Errorf("DatasetList(%q) = %v, %v", all, got, err)
 		}
 	}
-	if got, err := experiment.DatasetList(" moons,ring "); err != nil || !slices.Equal(got, []string{"moons", "ring"}) {
+	if got, err := recipes.List(" moons,ring "); err != nil || !slices.Equal(got, []string{"moons", "ring"}) {
 		t.Errorf("DatasetList = %v, %v", got, err)
 	}
 	for _, bad := range []string{"moons,mnist", "ring,ring", "ring,"} {
-		if _, err := experiment.DatasetList(bad); err == nil {
+		if _, err := recipes.List(bad); err == nil {
 			t.Errorf("DatasetList(%q): no error", bad)
 		}
 	}
 }
 
 func TestDatasetScaled(t *testing.T) {
-	r, _ := experiment.DatasetRecipeFor("8gaussians")
+	r, _ := recipes.For("8gaussians")
 	s := r.Scaled(0.5, 300)
 	if s.Epochs != int(math.Round(float64(r.Epochs)/2)) || s.Particles != 300 {
 		t.Errorf("Scaled(0.5, 300): %d epochs, %d particles (from %d epochs)", s.Epochs, s.Particles, r.Epochs)
 	}
-	if s := r.Scaled(1e-6, 0); s.Epochs != 1 || s.Particles != experiment.DatasetDefaultParticles {
+	if s := r.Scaled(1e-6, 0); s.Epochs != 1 || s.Particles != recipes.DefaultParticles {
 		t.Errorf("Scaled(1e-6, 0): %d epochs, %d particles", s.Epochs, s.Particles)
-	}
-}
-
-// TestDatasetStatistic: on data, each statistic takes the value the data set's definition gives.
-func TestDatasetStatistic(t *testing.T) {
-	cases := []struct {
-		name      string
-		want, tol float64
-	}{
-		{"ring", 0.1, 0.005},
-		{"gaussian", 1, 0.03},
-		{"2gaussians", 0.2, 0.02},
-		{"circles", 0.5, 0.03},
-		{"checkerboard", 1, 0},
-		{"line", 0, 0},
-		{"sine", 0, 1e-12},
-	}
-	for _, c := range cases {
-		d, err := toy.New(c.name, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pts, err := d.Sample(4000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name, v := experiment.DatasetStatistic(d, pts)
-		if name == "" || math.Abs(v-c.want) > c.tol {
-			t.Errorf("%s: %s = %v, want %v ± %v", c.name, name, v, c.want, c.tol)
-		}
-	}
-	d, _ := toy.New("swissroll", nil)
-	pts, _ := d.Sample(10, 1)
-	if name, v := experiment.DatasetStatistic(d, pts); name != "" || !math.IsNaN(v) {
-		t.Errorf("swissroll: %q %v, want no statistic", name, v)
 	}
 }
 
@@ -124,13 +91,13 @@ func TestRunDataset(t *testing.T) {
 	dir := t.TempDir()
 	names := []string{"gaussian", "8gaussians"}
 	for _, name := range names {
-		r, err := experiment.DatasetRecipeFor(name)
+		r, err := recipes.For(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r = r.Scaled(1e-6, 200)
 		r.Samples, r.BatchSize, r.Steps = 1000, 500, 5
-		res, err := experiment.RunDataset(context.Background(), b, r, dir, train.Hooks{})
+		res, err := recipes.Run(context.Background(), b, r, dir, train.Hooks{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -141,24 +108,24 @@ func TestRunDataset(t *testing.T) {
 		if line := res.Line(); !strings.HasPrefix(line, name) || !strings.Contains(line, "MMD²") {
 			t.Errorf("%s: line %q", name, line)
 		}
-		for _, f := range []string{experiment.DatasetResultFile, experiment.DatasetSamplesFile, "model.json", "summary.json"} {
+		for _, f := range []string{experiment.ResultFile, experiment.SamplesFile, "model.json", "summary.json"} {
 			if _, err := os.Stat(filepath.Join(dir, name, f)); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
 	}
-	results, err := experiment.LoadDatasetResults(dir, names)
+	results, err := recipes.LoadResults(dir, names)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(results) != 2 || results[1].Recipe.Loss != "ncsn" || results[1].Recipe.Particles != 200 {
 		t.Fatalf("loaded %+v", results)
 	}
-	table := experiment.DatasetTable(results)
+	table := recipes.Table(results)
 	if lines := strings.Split(strings.TrimSpace(table), "\n"); len(lines) != 4 || !strings.HasPrefix(lines[3], "| 8gaussians | ncsn") {
 		t.Errorf("table:\n%s", table)
 	}
-	png, err := experiment.DatasetGrid(b, dir, names)
+	png, err := recipes.Grid(b, dir, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,10 +135,10 @@ func TestRunDataset(t *testing.T) {
 	// Both data sets have a known density: it is shaded under the learned fields.
 	if img, err := stdpng.Decode(bytes.NewReader(png)); err != nil {
 		t.Error(err)
-	} else if f := exactFraction(img, plots.ShadingColor(0)); f < 0.005 {
+	} else if f := testutil.ColorFraction(img, plots.ShadingColor(0), 0); f < 0.005 {
 		t.Errorf("the grid's top density band covers %.4f of it, want the fields shaded", f)
 	}
-	if _, err := os.Stat(filepath.Join(dir, experiment.DatasetGridFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, recipes.GridFile)); err != nil {
 		t.Error(err)
 	}
 	// Plain Langevin with the noise-conditional network at its smallest level, and Measure.
@@ -180,8 +147,8 @@ func TestRunDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := results[1].Recipe
-	r.Sampler = experiment.SamplerLangevin
-	samples, err := r.Sample(context.Background(), b, run)
+	r.Sampler = sample.SamplerLangevin
+	samples, err := r.Sample(context.Background(), run)
 	if err != nil || len(samples) != 200 {
 		t.Fatalf("plain Langevin on ncsn: %d samples, %v", len(samples), err)
 	}
@@ -196,11 +163,11 @@ func TestRunDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Sampler = experiment.SamplerAnnealed
-	if _, err := r.Sample(context.Background(), b, gauss); err == nil {
+	r.Sampler = sample.SamplerAnnealed
+	if _, err := r.Sample(context.Background(), gauss); err == nil {
 		t.Error("annealed sampler on a plain network: no error")
 	}
-	if _, err := experiment.LoadDatasetResults(dir, []string{"moons"}); err == nil {
+	if _, err := recipes.LoadResults(dir, []string{"moons"}); err == nil {
 		t.Error("LoadDatasetResults of a data set not run: no error")
 	}
 }

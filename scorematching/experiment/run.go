@@ -1,0 +1,227 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/files"
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/metrics"
+	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/sample"
+	"github.com/gosm/gosm/scorematching/toy"
+	"github.com/gosm/gosm/scorematching/train"
+)
+
+// Outcome is a finished (or interrupted) run, or one loaded from its directory (Load).
+type Outcome struct {
+	Options Options
+	Backend string          // Description of the backend used.
+	Data    [][]float64     // The training points.
+	Result  train.Result    // Loss history and reports.
+	Params  network.Params  // The trained weights.
+	Fisher  *metrics.Fisher // Learned vs true score on fresh points; nil where no true score is known.
+	Model   network.Model   // The score model trained (its kind, sizes and noise levels).
+	Store   *model.Store    // The store holding the trained weights.
+	backend compute.Backend // To evaluate the trained network.
+	// scorer evaluates the model, built on first use and kept: it compiles once per batch shape
+	// and reads the store's current weights at every call.
+	scorer *network.Scorer
+}
+
+// Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
+// cancelled, Run stops between two steps and returns the outcome so far with ctx's error.
+func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks) (*Outcome, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.CheckpointDir != "" {
+		data, err := json.MarshalIndent(o, "", "  ")
+		if err == nil {
+			err = os.MkdirAll(o.CheckpointDir, 0o755)
+		}
+		if err == nil {
+			err = files.WriteAtomic(filepath.Join(o.CheckpointDir, OptionsFile), append(data, '\n'))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("recording the run's options: %w", err)
+		}
+	}
+	return run(ctx, backend, o, hooks, nil)
+}
+
+// Resume continues the run whose options.json and checkpoint.json are in dir, up to epochs epochs
+// in all (0: the number planned when it started). The result is the same, loss by loss and weight
+// by weight, as that of the run had it not stopped (on the same backend).
+func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int, hooks train.Hooks) (*Outcome, error) {
+	data, err := files.Read(filepath.Join(dir, OptionsFile))
+	if err != nil {
+		return nil, fmt.Errorf("resuming: %s is not a run directory: %w", dir, err)
+	}
+	var o Options
+	if err := files.UnmarshalStrict(data, &o); err != nil {
+		return nil, fmt.Errorf("resuming: %s/%s is not valid: %w", dir, OptionsFile, err)
+	}
+	cp, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resuming: %w", err)
+	}
+	if epochs < 0 {
+		return nil, fmt.Errorf("epochs must be positive, got %d", epochs)
+	}
+	if epochs > 0 {
+		o.Train.Epochs = epochs
+	}
+	o.CheckpointDir = dir
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("resuming: %w", err)
+	}
+	return run(ctx, backend, o, hooks, &cp)
+}
+
+// run trains (from scratch, or from the checkpoint cp) and measures the result.
+func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks, cp *train.Checkpoint) (*Outcome, error) {
+	data, err := o.TrainingData()
+	if err != nil {
+		return nil, err
+	}
+	lossFn, err := loss.New(o.Loss, o.LossConfig())
+	if err != nil {
+		return nil, err
+	}
+	m, err := o.Model()
+	if err != nil {
+		return nil, err
+	}
+	store := model.NewStore()
+	if err := m.Init(store, o.InitSeed); err != nil {
+		return nil, err
+	}
+	tr := &train.Trainer{Backend: backend, Store: store, Model: m, Loss: lossFn, Config: o.Train, Hooks: hooks,
+		CheckpointDir: o.CheckpointDir, Resume: cp, Identity: o.identity(data, m)}
+	res, runErr := tr.Run(ctx, data)
+	out := &Outcome{Options: o, Backend: backend.Name(), Data: data, Result: res, Model: m, Store: store, backend: backend}
+	// An interrupted or diverged run still returns what it has (the last finite weights).
+	if runErr != nil && ctx.Err() == nil && !errors.Is(runErr, train.ErrDiverged) {
+		return nil, fmt.Errorf("training: %w", runErr)
+	}
+	if out.Params, err = m.GetParams(store); err != nil {
+		return nil, err
+	}
+	if out.Fisher, err = out.measure(); err != nil {
+		return nil, err
+	}
+	return out, runErr
+}
+
+// LoadOrRun returns the run saved in dir (see Load) if it was trained with exactly the options o
+// and completed all its epochs (loaded is then true); otherwise it runs o (progress to hooks),
+// writes the outcome into dir (see WriteDir) and returns it. A notebook cell can thus be re-run,
+// or the notebook re-opened, without training again, while a change of parameter retrains.
+//
+// If ctx is cancelled during training, what was trained so far is still written to dir and
+// returned, with ctx's error; it is not reused by a later call (its epochs are incomplete).
+func LoadOrRun(ctx context.Context, b compute.Backend, dir string, o Options, hooks train.Hooks) (out *Outcome, loaded bool, err error) {
+	if prev, err := Load(b, dir); err == nil && sameOptions(prev.Options, o) && len(prev.Result.History) == o.Train.Epochs {
+		return prev, true, nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		// A damaged or older directory is replaced, not an error: say so and train.
+		fmt.Fprintf(os.Stderr, "note: not reusing %s (%v); training again\n", filepath.Clean(dir), err)
+	}
+	out, runErr := Run(ctx, b, o, hooks)
+	if out == nil {
+		return nil, false, runErr
+	}
+	if _, err := out.WriteDir(dir); err != nil {
+		return out, false, err
+	}
+	return out, false, runErr
+}
+
+// sameOptions compares two runs' options as they are recorded in summary.json.
+func sameOptions(a, b Options) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// Scorer returns the evaluator of the trained model (see network.Scorer).
+func (o *Outcome) Scorer() (*network.Scorer, error) {
+	if o.scorer == nil {
+		s, err := network.NewScorer(o.backend, o.Store, o.Model)
+		if err != nil {
+			return nil, err
+		}
+		o.scorer = s
+	}
+	return o.scorer, nil
+}
+
+// Scores evaluates the learned score at points: s(x), or for a noise-conditional model its score
+// at the smallest noise level, the closest to the data's.
+func (o *Outcome) Scores(points [][]float64) ([][]float64, error) {
+	scorer, err := o.Scorer()
+	if err != nil {
+		return nil, err
+	}
+	return scorer.Scores(points)
+}
+
+// Sample draws samples from the trained model with the named sampler ("" for the one its kind
+// calls for; see sample.Model). A zero cfg.Box starts the particles uniform in the run's window
+// (Window), and a zero cfg.Dim is the data's dimension.
+func (o *Outcome) Sample(ctx context.Context, sampler string, cfg sample.Config) (sample.Result, error) {
+	if o.backend == nil || o.Store == nil {
+		return sample.Result{}, errors.New("this outcome has no trained network to sample with (use Run or Load)")
+	}
+	if cfg.Init == nil && cfg.Box == 0 {
+		cfg.Box, _ = o.Window()
+	}
+	if cfg.Init == nil && cfg.Dim == 0 {
+		cfg.Dim = o.Model.Dim()
+	}
+	return sample.Model(ctx, o.backend, o.Store, o.Model, sampler, cfg)
+}
+
+// measure compares the learned score with the true one on fresh points, for data sets whose
+// score is known; for the others it returns nil.
+func (o *Outcome) measure() (*metrics.Fisher, error) {
+	dist, err := o.Options.Data()
+	if err != nil {
+		return nil, err
+	}
+	analytic, ok := dist.(toy.Analytic)
+	if !ok {
+		return nil, nil
+	}
+	fresh, err := dist.Sample(o.Options.FreshSamples, o.Options.DataSeed+1)
+	if err != nil {
+		return nil, err
+	}
+	learned, err := o.Scores(fresh)
+	if err != nil {
+		return nil, err
+	}
+	f, err := metrics.FisherDivergence(learned, toy.Scores(analytic, fresh))
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// PrintReport writes a loss report line the way the blog prints it.
+func PrintReport(w io.Writer, r train.Record) {
+	if r.Epoch < 0 {
+		fmt.Fprintf(w, "Initial loss: %.3f\n", r.Loss)
+		return
+	}
+	fmt.Fprintf(w, "End of epoch %d: loss=%.3f\n", r.Epoch, r.Loss)
+}

@@ -1,0 +1,115 @@
+package experiment_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gosm/gosm/scorematching/experiment"
+	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/plots"
+	"github.com/gosm/gosm/scorematching/sample"
+	"github.com/gosm/gosm/scorematching/toy"
+	"github.com/gosm/gosm/scorematching/train"
+)
+
+// tinyRingOptions is a tiny exact-loss run on the ring (a few seconds on any backend).
+func tinyRingOptions(epochs int) experiment.Options {
+	o := experiment.BlogOptions()
+	o.Samples, o.FreshSamples, o.Sizes = 256, 256, []int{2, 16, 2}
+	o.Train.Epochs, o.Train.BatchSize, o.Train.LearningRate, o.Train.ReportEvery = epochs, 128, 1e-3, 0
+	return o
+}
+
+// samplingMixOptions is a tiny NCSN run on 2gaussians with three noise levels.
+func samplingMixOptions() experiment.Options {
+	return experiment.Options{Dataset: "2gaussians", Samples: 256, FreshSamples: 256, Sizes: []int{2, 16, 2},
+		Loss: "ncsn", LossOptions: loss.Options{Sigmas: []float64{4, 2, 1}},
+		Train: train.Config{Epochs: 2, BatchSize: 128, LearningRate: 1e-3}}
+}
+
+// TestLoadOrRun: the first call trains and writes the run; the second, with the same options,
+// loads it (same weights); a change of option trains again and replaces it.
+func TestLoadOrRun(t *testing.T) {
+	b, dir := testutil.Backend(t), filepath.Join(t.TempDir(), "run")
+	ctx := context.Background()
+	first, loaded, err := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(2), train.Hooks{})
+	if err != nil || loaded {
+		t.Fatalf("first call: loaded %v, error %v; want a training run", loaded, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+		t.Fatalf("the run was not written: %v", err)
+	}
+	again, loaded, err := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(2), train.Hooks{})
+	if err != nil || !loaded {
+		t.Fatalf("second call: loaded %v, error %v; want the saved run", loaded, err)
+	}
+	testutil.Close(t, "reloaded weights", float32s(again.Params.Weights[0]), float32s(first.Params.Weights[0]), testutil.Tol{})
+	third, loaded, err := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(3), train.Hooks{})
+	if err != nil || loaded {
+		t.Fatalf("after a change of epochs: loaded %v, error %v; want a new training run", loaded, err)
+	}
+	if len(third.Result.History) != 3 {
+		t.Errorf("new run has %d epochs, want 3", len(third.Result.History))
+	}
+	if _, loaded, _ := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(3), train.Hooks{}); !loaded {
+		t.Error("the new run was not saved in place of the old one")
+	}
+}
+
+func float32s(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// TestOutcomeSamplers: Outcome.Langevin and Outcome.Annealed give exactly the samples of
+// sample.Langevin with the network's score and of sample.Annealed with the noise-conditional
+// network down its training levels; each refuses the other kind of network.
+func TestOutcomeSamplers(t *testing.T) {
+	b, ctx := testutil.Backend(t), context.Background()
+	plain, err := experiment.Run(ctx, b, tinyRingOptions(2), train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sample.Config{N: 50, Steps: 20, StepSize: 1e-3, Box: 1.5, Dim: 2, Seed: 3}
+	got, err := plain.Langevin(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sample.Langevin(ctx, b, plain.Store, sample.MLPScore(plain.Net), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Close(t, "Outcome.Langevin", testutil.Flatten(got.Samples), testutil.Flatten(want.Samples), testutil.Tol{})
+	acfg := sample.AnnealedConfig{N: 50, StepsPerLevel: 5, StepSize: 0.05, Box: 8, Dim: 2, Seed: 4}
+	if _, err := plain.Annealed(ctx, acfg); err == nil || !strings.Contains(err.Error(), "sample it with Langevin") {
+		t.Errorf("Annealed on a plain network: error %v", err)
+	}
+
+	noisy, err := experiment.Run(ctx, b, samplingMixOptions(), train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agot, err := noisy.Annealed(ctx, acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acfg.Sigmas = []float64{4, 2, 1}
+	awant, err := sample.Annealed(ctx, b, noisy.Store, network.NoiseMLP{Sizes: []int{3, 16, 2}}.Apply, acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Close(t, "Outcome.Annealed", testutil.Flatten(agot.Samples), testutil.Flatten(awant.Samples), testutil.Tol{})
+	if _, err := noisy.Langevin(ctx, cfg); err == nil || !strings.Contains(err.Error(), "sample it with Annealed") {
+		t.Errorf("Langevin on a noise-conditional network: error %v", err)
+	}
+}
+
