@@ -182,7 +182,7 @@ func TestOutcomeFiguresOneScale(t *testing.T) {
 
 // TestLossFloorInset: with a known floor the loss figure has the inset of the gap to it (the
 // cool grey of plots.InsetBackground covers part of it); without, none. The same for
-// RunsLossFigure.
+// plots.RunsLossFigure of the runs' HistoryCurve.
 func TestLossFloorInset(t *testing.T) {
 	var res train.Result
 	for e := range 50 {
@@ -211,7 +211,7 @@ func TestLossFloorInset(t *testing.T) {
 		t.Errorf("LossFigure: the inset covers %.4f, want at least 5%%", f)
 	}
 	run := &experiment.Outcome{Options: tinyRingOptions(50), Result: res}
-	runs, err := experiment.RunsLossFigure("runs", &floor, run, run)
+	runs, err := plots.RunsLossFigure("runs", &floor, run.HistoryCurve(), run.HistoryCurve())
 	if err != nil {
 		t.Fatal(err)
 	}
