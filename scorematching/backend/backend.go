@@ -30,6 +30,8 @@ import (
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // Registers the pure Go backend ("go").
 	"github.com/gomlx/go-xla/compute/xla"  // Registers the XLA backend ("xla").
+
+	"github.com/gosm/gosm/scorematching/batch"
 )
 
 // EnvVar is the environment variable that overrides the default backend (GoMLX's own).
@@ -129,18 +131,21 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 	if name == "xla" {
 		xla.EnableAutoInstall(os.Getenv(AutoInstallEnvVar) == "1")
 	}
-	defer func() { // compute.NewWithConfig panics on some bad configurations.
-		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("backend %q: %v", config, r)
-		}
-	}()
-	restore := silenceStdout() // The Go backend prints its parallelism setting on stdout.
-	b, err = compute.NewWithConfig(config)
-	restore()
+	b, err = newSilently(config)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", config, err)
 	}
 	return b, nil
+}
+
+// newSilently starts the backend with stdout silenced (the Go backend prints its parallelism
+// setting there), and turns a panic (compute.NewWithConfig panics on some bad configurations) into
+// an error; stdout is restored either way.
+func newSilently(config string) (b compute.Backend, err error) {
+	defer batch.Recover(&err, "starting")
+	restore := silenceStdout()
+	defer restore()
+	return compute.NewWithConfig(config)
 }
 
 // Describe returns a one-line description of b for logs and notebooks, free of machine detail:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -18,8 +19,8 @@ import (
 // every 100 epochs), with the corrected (exact) loss.
 func TestBlogOptions(t *testing.T) {
 	o := experiment.BlogOptions()
-	if o.Ring != toy.BlogRing || o.Ring.Radius != 1 || o.Ring.Std != 0.1 {
-		t.Errorf("ring %+v", o.Ring)
+	if d, err := o.Data(); err != nil || d != toy.Dataset(toy.BlogRing) || d.Params()["radius"] != 1 || d.Params()["std"] != 0.1 {
+		t.Errorf("data %v (%v), want the blog's ring", d, err)
 	}
 	if o.Samples != 10000 || o.Loss != "exact" || o.Train.Epochs != 1000 || o.Train.BatchSize != 512 ||
 		o.Train.LearningRate != 1e-4 || o.Train.ReportEvery != 100 {
@@ -44,8 +45,10 @@ func TestOptionsValidate(t *testing.T) {
 		mutate func(*experiment.Options)
 		want   string
 	}{
-		{"radius", func(o *experiment.Options) { o.Ring.Radius = -1 }, "radius"},
-		{"ring params", func(o *experiment.Options) { o.Dataset, o.DataParams = "ring", map[string]float64{"radius": 2} }, "data parameters map[radius:2] given for the ring: set Options.Ring"},
+		{"radius", func(o *experiment.Options) { o.DataParams = map[string]float64{"radius": -1} }, "radius"},
+		{"unknown ring parameter", func(o *experiment.Options) { o.DataParams = map[string]float64{"radious": 2} }, "radious"},
+		{"unknown data set", func(o *experiment.Options) { o.Dataset = "mnist" }, "mnist"},
+		{"noise-conditional sizes", func(o *experiment.Options) { o.Loss, o.Sizes = "ncsn", []int{3, 8, 2} }, "[3 8 2]"},
 		{"samples", func(o *experiment.Options) { o.Samples = 0 }, "number of samples must be positive, got 0"},
 		{"fresh samples", func(o *experiment.Options) { o.FreshSamples = -3 }, "fresh samples must be positive, got -3"},
 		{"sizes", func(o *experiment.Options) { o.Sizes = []int{2, 8, 3} }, "[2 8 3]"},
@@ -67,26 +70,25 @@ func TestOptionsValidate(t *testing.T) {
 	}
 }
 
-// TestTrueScoreLoss compares with the golden exact_loss_at_true_score (-0.5 E||s||^2 by
-// quadrature in the JAX reference), rel 1e-9 (see toy's TestMeanSquaredScore).
+// TestTrueScoreLoss compares the ring's exact-loss floor, as a run's summary and loss figure use it
+// (toy.ExactLossFloor), with the golden exact_loss_at_true_score (-0.5 E||s||^2 by quadrature in
+// the JAX reference), rel 1e-9 (see toy's TestMeanSquaredScore).
 func TestTrueScoreLoss(t *testing.T) {
 	g := testutil.LoadRing(t)
-	got, err := experiment.TrueScoreLoss(toy.BlogRing)
-	if err != nil {
-		t.Fatal(err)
+	got, ok, err := toy.ExactLossFloor(toy.BlogRing)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
 	}
 	if math.Abs(got-g.ExactLossAtTrueScore) > 1e-9*math.Abs(g.ExactLossAtTrueScore) {
-		t.Errorf("TrueScoreLoss = %.12g, golden %.12g", got, g.ExactLossAtTrueScore)
-	}
-	if _, err := experiment.TrueScoreLoss(toy.Ring{}); err == nil {
-		t.Error("TrueScoreLoss of an invalid ring: no error")
+		t.Errorf("ExactLossFloor = %.12g, golden %.12g", got, g.ExactLossAtTrueScore)
 	}
 }
 
 // TestTrueField: the blog grid (31 x 31 from -1.5 to 1.5, see FACTS) with the analytic score and
 // the singular centre arrow zeroed.
 func TestTrueField(t *testing.T) {
-	f, err := experiment.TrueField(toy.BlogRing)
+	half, step := toy.BlogRing.Window()
+	f, err := plots.TrueFieldGrid(toy.BlogRing, half, step)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +107,8 @@ func TestTrueField(t *testing.T) {
 			t.Fatalf("vector at %v is %v, want the ring score %v", p, f.Vectors[i], s)
 		}
 	}
-	if experiment.GridHalf(toy.BlogRing) != 1.5 {
-		t.Errorf("GridHalf = %g", experiment.GridHalf(toy.BlogRing))
+	if half != 1.5 || step != 0.1 {
+		t.Errorf("ring window %g, %g; want 1.5, 0.1", half, step)
 	}
 }
 

@@ -18,11 +18,21 @@ import (
 // points with a margin, with a 31 x 31 grid (see toy.Window).
 func (o *Outcome) Window() (half, step float64) {
 	d, err := o.Options.Data()
-	if err != nil {
-		return toy.Window(nil, o.Data)
+	if err != nil { // A model saved without its data set.
+		return fallbackHalf, 2 * fallbackHalf / 30
 	}
-	return toy.Window(d, o.Data)
+	if len(o.Data) > 0 {
+		return toy.Window(d, o.Data)
+	}
+	// A model loaded without its training points.
+	if half, step, err = toy.DefaultWindow(d); err != nil {
+		return fallbackHalf, 2 * fallbackHalf / 30
+	}
+	return half, step
 }
+
+// fallbackHalf is the half-width of the window of a model whose data set is unknown.
+const fallbackHalf = 3
 
 // ScoreFields returns the learned score on the quiver grid and, where the data set's score is
 // known, the true one (truth.Vectors is nil otherwise).
@@ -33,7 +43,7 @@ func (o *Outcome) ScoreFields() (truth, learned plots.Field, err error) {
 		return
 	}
 	if _, ok := dist.(toy.Analytic); ok {
-		if truth, err = plots.TrueField(dist, half, step); err != nil {
+		if truth, err = plots.TrueFieldGrid(dist, half, step); err != nil {
 			return
 		}
 	} else if truth.Points, err = plots.Grid(half, step); err != nil {
@@ -220,7 +230,7 @@ func LossCurves(res train.Result, title string, minimum *float64) (*plot.Plot, e
 	if len(res.History) > 0 {
 		curves = append(curves, recordCurve("mean batch loss per epoch", res.History))
 		if minimum != nil {
-			curves = append(curves, minimumCurve(*minimum, float64(res.History[len(res.History)-1].Epoch+1)))
+			curves = append(curves, plots.FloorCurve(*minimum, float64(res.History[len(res.History)-1].Epoch+1)))
 		}
 	}
 	if len(res.Reports) > 0 {
@@ -229,20 +239,7 @@ func LossCurves(res train.Result, title string, minimum *float64) (*plot.Plot, e
 	if len(curves) == 0 {
 		return nil, fmt.Errorf("no loss history to plot")
 	}
-	return lossWithFloor(title, minimum, curves)
-}
-
-// lossWithFloor is plots.Loss with, if minimum is not nil, the inset of the gap to it (left out
-// when no loss lies above it).
-func lossWithFloor(title string, minimum *float64, curves []plots.Curve) (*plot.Plot, error) {
-	p, err := plots.Loss(title, curves...)
-	if err != nil || minimum == nil {
-		return p, err
-	}
-	if inset, err := plots.FloorGap(*minimum, curves...); err == nil {
-		p.Add(inset)
-	}
-	return p, nil
+	return plots.LossWithFloor(title, minimum, curves...)
 }
 
 // recordCurve returns the losses of records against the number of epochs completed.
@@ -253,10 +250,4 @@ func recordCurve(name string, records []train.Record) plots.Curve {
 		c.Values = append(c.Values, r.Loss)
 	}
 	return c
-}
-
-// minimumCurve is the dashed line of the loss's lowest value (the true score's), from epoch 0 to last.
-func minimumCurve(minimum, last float64) plots.Curve {
-	return plots.Curve{Name: fmt.Sprintf("loss of the true score (%.1f)", minimum),
-		Epochs: []float64{0, last}, Values: []float64{minimum, minimum}, Dashed: true, Color: plots.OkabeBlack}
 }

@@ -14,77 +14,9 @@ import (
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/plots"
-	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
-
-// arrowLine returns the title line of a quiver plot that states its arrow scale.
-func arrowLine(t *testing.T, p *plot.Plot) string {
-	t.Helper()
-	for _, l := range strings.Split(p.Title.Text, "\n") {
-		if strings.HasPrefix(l, "arrows ") {
-			return l
-		}
-	}
-	t.Fatalf("title %q states no arrow scale", p.Title.Text)
-	return ""
-}
-
-// TestFieldFigureScale: every FieldFigure of the ring states the true score's arrow scale (50
-// per grid step for the blog's ring), whatever field it draws, so that notebook 01's true and
-// learned panels compare arrow for arrow; the post's formula, a hundred times weaker, gets its own
-// scale and says so. The ring's log-density is shaded under the arrows.
-func TestFieldFigureScale(t *testing.T) {
-	ring := toy.BlogRing
-	truth, err := experiment.TrueField(ring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unit, err := experiment.RingArrowUnit(ring)
-	if err != nil || unit != 50 {
-		t.Fatalf("RingArrowUnit = %v (%v), want 50", unit, err)
-	}
-	weaker := plots.Field{Points: truth.Points}
-	for _, v := range truth.Vectors {
-		weaker.Vectors = append(weaker.Vectors, []float64{0.4 * v[0], 0.4 * v[1]})
-	}
-	if plots.ArrowUnit(weaker) == plots.ArrowUnit(truth) {
-		t.Fatal("the weaker field would get the same scale on its own: the test cannot tell")
-	}
-	trueFig, err := experiment.FieldFigure("True score", ring, truth, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	learnedFig, err := experiment.FieldFigure("Learned score", ring, weaker, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := plots.ArrowCaption(50, false)
-	if a, b := arrowLine(t, trueFig), arrowLine(t, learnedFig); a != want || b != want {
-		t.Errorf("true and learned panels state %q and %q, want both %q", a, b, want)
-	}
-	for _, p := range []*plot.Plot{trueFig, learnedFig} {
-		if !strings.Contains(p.Title.Text, plots.ShadingCaption) {
-			t.Errorf("title %q does not mention the shaded log-density", p.Title.Text)
-		}
-	}
-	flawed, err := experiment.BlogFlawedField(ring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flawedFig, err := experiment.FieldFigure("The post's formula", ring, flawed, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l := arrowLine(t, flawedFig); l != plots.ArrowCaption(0.5, false) || !strings.Contains(flawedFig.Title.Text, "100 times less |s|") {
-		t.Errorf("the post's formula: title %q; want its own scale (0.5 per grid step), said to be 100 times finer", flawedFig.Title.Text)
-	}
-	img := testutil.Render(t, trueFig)
-	if f := testutil.ColorFraction(img, plots.ShadingColor(0), 0); f < 0.05 {
-		t.Errorf("the ring's top density band covers %.4f of the figure, want at least 5%%", f)
-	}
-}
 
 // TestOutcomeFiguresOneScale: a run's true_score.png, learned_score.png and both panels of
 // comparison.png state one arrow scale, that of the true score, and shade the log-density; its
@@ -110,7 +42,7 @@ func TestOutcomeFiguresOneScale(t *testing.T) {
 	panels := []*plot.Plot{figs["true_score.png"][0], figs["learned_score.png"][0], figs["comparison.png"][0], figs["comparison.png"][1]}
 	for i, p := range panels {
 		// The learned field may exceed the cap, which adds "≥" to the last value only.
-		if got := arrowLine(t, p); strings.ReplaceAll(got, "≥ ", "") != want {
+		if got := testutil.ArrowLine(t, p); strings.ReplaceAll(got, "≥ ", "") != want {
 			t.Errorf("panel %d (%q) states %q, want %q", i, strings.Split(p.Title.Text, "\n")[0], got, want)
 		}
 		if !strings.Contains(p.Title.Text, plots.ShadingCaption) {
@@ -125,7 +57,7 @@ func TestOutcomeFiguresOneScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := arrowLine(t, live[1]); strings.ReplaceAll(got, "≥ ", "") != want {
+	if got := testutil.ArrowLine(t, live[1]); strings.ReplaceAll(got, "≥ ", "") != want {
 		t.Errorf("live field states %q, want %q", got, want)
 	}
 	// No closed-form density (moons): no shading, and the learned field's own scale.
@@ -149,7 +81,7 @@ func TestOutcomeFiguresOneScale(t *testing.T) {
 
 // TestLossFloorInset: with a known floor the loss figure has the inset of the gap to it (the
 // cool grey of plots.InsetBackground covers part of it); without, none. The same for
-// RunsLossFigure.
+// plots.RunsLossFigure of the runs' HistoryCurve.
 func TestLossFloorInset(t *testing.T) {
 	var res train.Result
 	for e := range 50 {
@@ -178,7 +110,7 @@ func TestLossFloorInset(t *testing.T) {
 		t.Errorf("LossFigure: the inset covers %.4f, want at least 5%%", f)
 	}
 	run := &experiment.Outcome{Options: tinyRingOptions(50), Result: res}
-	runs, err := experiment.RunsLossFigure("runs", &floor, run, run)
+	runs, err := plots.RunsLossFigure("runs", &floor, run.HistoryCurve(), run.HistoryCurve())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,44 +122,4 @@ func TestLossFloorInset(t *testing.T) {
 	if _, err := experiment.LossCurves(res, "high", &high); err != nil {
 		t.Errorf("a floor above the losses: %v", err)
 	}
-}
-
-// TestTrajectoryFigureSubsampling: the trajectory figure says which particles and every how many
-// steps; without the steps, how many positions.
-func TestTrajectoryFigureSubsampling(t *testing.T) {
-	ring := toy.BlogRing
-	field, err := experiment.TrueField(ring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := sample.Result{TrajectorySteps: []int{0, 10, 20, 30, 40, 45}}
-	for p := range 8 {
-		var path [][]float64
-		for range res.TrajectorySteps {
-			path = append(path, []float64{float64(p) / 10, 0.5})
-		}
-		res.Trajectories = append(res.Trajectories, path)
-	}
-	res.Samples = make([][]float64, 300)
-	for i := range res.Samples {
-		res.Samples[i] = []float64{1, 0}
-	}
-	p, err := experiment.TrajectoryFigureAt("Langevin", field, res.Samples, experiment.PathsUpTo(res, 30), experiment.StepsUpTo(res, 30), 1.6, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(p.Title.Text, "paths: particles 1-8 of 300, position every 10 steps (steps 0-30)") {
-		t.Errorf("title %q does not say how the paths were subsampled", p.Title.Text)
-	}
-	q, err := experiment.TrajectoryFigure("Langevin", field, nil, res.Trajectories, 1.6, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(q.Title.Text, "paths: 8 particles, 6 recorded positions each") {
-		t.Errorf("title %q does not say how many paths and positions", q.Title.Text)
-	}
-	if got := experiment.StepsUpTo(res, 100); len(got) != 6 {
-		t.Errorf("StepsUpTo(100) = %v", got)
-	}
-	testutil.Render(t, p, q)
 }

@@ -22,12 +22,12 @@ type Options struct {
 	Dataset string `json:"dataset,omitempty"`
 	// DataParams are Dataset's parameters by name (nil or missing names: its defaults; the
 	// ring's are radius and std).
-	DataParams   map[string]float64 `json:"data_params,omitempty"`
-	Samples      int                // Training points drawn from it.
-	DataSeed     uint64             // Seeds the training points.
-	Sizes        []int              // MLP layer sizes of the data (D, hidden..., D); see Model.
-	InitSeed     uint64             // Seeds the initial weights.
-	Loss         string             // Loss name (see loss.Names).
+	DataParams map[string]float64 `json:"data_params,omitempty"`
+	Samples    int                // Training points drawn from it.
+	DataSeed   uint64             // Seeds the training points.
+	Sizes      []int              // MLP layer sizes of the data (D, hidden..., D); see Model.
+	InitSeed   uint64             // Seeds the initial weights.
+	Loss       string             // Loss name (see loss.Names).
 	// LossOptions configure the sliced, denoising and ncsn losses; zero fields take the defaults
 	// of loss.DefaultOptions.
 	LossOptions loss.Options `json:"loss_options"`
@@ -48,8 +48,7 @@ const OptionsFile = "options.json"
 // 1000 epochs.
 func BlogOptions() Options {
 	return Options{
-		Dataset:      "ring",
-		DataParams:   toy.BlogRing.Params(),
+		Dataset:      "ring", // Its default parameters are the blog's.
 		Samples:      10000,
 		DataSeed:     0,
 		Sizes:        append([]int(nil), network.BlogSizes...),
@@ -109,35 +108,51 @@ func (o Options) Model() (network.Model, error) {
 
 // Validate returns an error naming the first bad option.
 func (o Options) Validate() error {
-	d, err := o.Data()
-	if err != nil {
-		return err
+	_, err := o.resolve()
+	return err
+}
+
+// resolved is a run's options turned into what the run uses: the data set, the loss and the score
+// model. resolve builds them once, checking every option on the way.
+type resolved struct {
+	data  toy.Dataset
+	loss  loss.Func
+	model network.Model
+}
+
+// resolve checks the options and returns what they resolve to, or an error naming the first bad
+// option.
+func (o Options) resolve() (resolved, error) {
+	var r resolved
+	var err error
+	if r.data, err = o.Data(); err != nil {
+		return r, err
 	}
 	if o.Samples <= 0 {
-		return fmt.Errorf("number of samples must be positive, got %d", o.Samples)
+		return r, fmt.Errorf("number of samples must be positive, got %d", o.Samples)
 	}
 	if o.FreshSamples <= 0 {
-		return fmt.Errorf("number of fresh samples must be positive, got %d", o.FreshSamples)
+		return r, fmt.Errorf("number of fresh samples must be positive, got %d", o.FreshSamples)
 	}
-	if err := (network.MLP{Sizes: o.Sizes}).CheckScoreDim(d.Dim()); err != nil {
-		return err
+	if err := (network.MLP{Sizes: o.Sizes}).CheckScoreDim(r.data.Dim()); err != nil {
+		return r, err
 	}
-	if _, err := loss.New(o.Loss, o.LossConfig()); err != nil {
-		return err
+	if r.loss, err = loss.New(o.Loss, o.LossConfig()); err != nil {
+		return r, err
 	}
-	if _, err := o.Model(); err != nil {
-		return err
+	if r.model, err = o.Model(); err != nil {
+		return r, err
 	}
 	if err := o.Train.Validate(); err != nil {
-		return err
+		return r, err
 	}
 	if o.Train.BatchSize > o.Samples {
-		return fmt.Errorf("batch size %d is larger than the data (%d points)", o.Train.BatchSize, o.Samples)
+		return r, fmt.Errorf("batch size %d is larger than the data (%d points)", o.Train.BatchSize, o.Samples)
 	}
-	if err := o.checkMemory(d.Dim()); err != nil {
-		return err
+	if err := o.checkMemory(r.data.Dim(), r.model); err != nil {
+		return r, err
 	}
-	return checkScale(d, o.DataSeed)
+	return r, checkScale(r.data, o.DataSeed)
 }
 
 // MaxDataScale bounds the coordinates of the training data: the networks compute in float32, in
@@ -170,7 +185,7 @@ func checkScale(d toy.Dataset, seed uint64) error {
 // checkMemory bounds, before anything is allocated, the memory the run implies (see package
 // limits): its training and fresh points, its network, and its loss on a batch and, when the
 // loss is reported, on all the data at once.
-func (o Options) checkMemory(dim int) error {
+func (o Options) checkMemory(dim int, m network.Model) error {
 	for _, c := range []struct {
 		what string
 		n    int
@@ -191,10 +206,6 @@ func (o Options) checkMemory(dim int) error {
 	evalRows := o.Train.BatchSize
 	if o.Train.ReportEvery > 0 {
 		evalRows = o.Samples
-	}
-	m, err := o.Model()
-	if err != nil {
-		return err
 	}
 	lc := o.LossConfig()
 	return train.CheckMemory(m.Sizes, o.Train.BatchSize, evalRows, lc.ActivationCopies(o.Loss, dim), lc.Describe(o.Loss))

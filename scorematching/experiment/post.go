@@ -38,5 +38,5 @@ func PostComparisonFigure(correct, flawed train.Result, floor float64) (*plot.Pl
 		recordCurve("the post's flawed loss, trained here", flawed.Reports),
 		post,
 		recordCurve("Hyvärinen's loss, trained here", correct.Reports),
-		minimumCurve(floor, float64(last)))
+		plots.FloorCurve(floor, float64(last)))
 }

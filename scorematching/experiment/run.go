@@ -13,7 +13,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/files"
-	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
@@ -40,7 +39,8 @@ type Outcome struct {
 // Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
 // cancelled, Run stops between two steps and returns the outcome so far with ctx's error.
 func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks) (*Outcome, error) {
-	if err := o.Validate(); err != nil {
+	r, err := o.resolve()
+	if err != nil {
 		return nil, err
 	}
 	if o.CheckpointDir != "" {
@@ -55,7 +55,7 @@ func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 			return nil, fmt.Errorf("recording the run's options: %w", err)
 		}
 	}
-	return run(ctx, backend, o, hooks, nil)
+	return run(ctx, backend, o, r, hooks, nil)
 }
 
 // Resume continues the run whose options.json and checkpoint.json are in dir, up to epochs epochs
@@ -81,31 +81,25 @@ func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int
 		o.Train.Epochs = epochs
 	}
 	o.CheckpointDir = dir
-	if err := o.Validate(); err != nil {
+	r, err := o.resolve()
+	if err != nil {
 		return nil, fmt.Errorf("resuming: %w", err)
 	}
-	return run(ctx, backend, o, hooks, &cp)
+	return run(ctx, backend, o, r, hooks, &cp)
 }
 
-// run trains (from scratch, or from the checkpoint cp) and measures the result.
-func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks, cp *train.Checkpoint) (*Outcome, error) {
-	data, err := o.TrainingData()
+// run trains o, resolved as r (from scratch, or from the checkpoint cp) and measures the result.
+func run(ctx context.Context, backend compute.Backend, o Options, r resolved, hooks train.Hooks, cp *train.Checkpoint) (*Outcome, error) {
+	data, err := r.data.Sample(o.Samples, o.DataSeed)
 	if err != nil {
 		return nil, err
 	}
-	lossFn, err := loss.New(o.Loss, o.LossConfig())
-	if err != nil {
-		return nil, err
-	}
-	m, err := o.Model()
-	if err != nil {
-		return nil, err
-	}
+	m := r.model
 	store := model.NewStore()
 	if err := m.Init(store, o.InitSeed); err != nil {
 		return nil, err
 	}
-	tr := &train.Trainer{Backend: backend, Store: store, Model: m, Loss: lossFn, Config: o.Train, Hooks: hooks,
+	tr := &train.Trainer{Backend: backend, Store: store, Model: m, Loss: r.loss, Config: o.Train, Hooks: hooks,
 		CheckpointDir: o.CheckpointDir, Resume: cp, Identity: o.identity(data, m)}
 	res, runErr := tr.Run(ctx, data)
 	out := &Outcome{Options: o, Backend: backend.Name(), Data: data, Result: res, Model: m, Store: store, backend: backend}
@@ -116,7 +110,7 @@ func run(ctx context.Context, backend compute.Backend, o Options, hooks train.Ho
 	if out.Params, err = m.GetParams(store); err != nil {
 		return nil, err
 	}
-	if out.Fisher, err = out.measure(); err != nil {
+	if out.Fisher, err = out.measure(r.data); err != nil {
 		return nil, err
 	}
 	return out, runErr
@@ -191,13 +185,9 @@ func (o *Outcome) Sample(ctx context.Context, sampler string, cfg sample.Config)
 	return sample.Model(ctx, o.backend, o.Store, o.Model, sampler, cfg)
 }
 
-// measure compares the learned score with the true one on fresh points, for data sets whose
-// score is known; for the others it returns nil.
-func (o *Outcome) measure() (*metrics.Fisher, error) {
-	dist, err := o.Options.Data()
-	if err != nil {
-		return nil, err
-	}
+// measure compares the learned score with the true one on fresh points of dist, the run's data
+// set, where its score is known; for the others it returns nil.
+func (o *Outcome) measure(dist toy.Dataset) (*metrics.Fisher, error) {
 	analytic, ok := dist.(toy.Analytic)
 	if !ok {
 		return nil, nil

@@ -2,7 +2,6 @@ package experiment_test
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,7 @@ import (
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
-	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/sample"
-	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -70,46 +67,47 @@ func float32s(v []float32) []float64 {
 	return out
 }
 
-// TestOutcomeSamplers: Outcome.Langevin and Outcome.Annealed give exactly the samples of
-// sample.Langevin with the network's score and of sample.Annealed with the noise-conditional
-// network down its training levels; each refuses the other kind of network.
-func TestOutcomeSamplers(t *testing.T) {
+// TestOutcomeSample: Outcome.Sample gives exactly the samples of sample.Langevin with the model's
+// score for a plain model and of sample.Annealed with the noise-conditional model down its training
+// levels (the sampler its kind calls for); annealing a plain model is refused; a zero Box starts in
+// the run's window and a zero Dim is the data's.
+func TestOutcomeSample(t *testing.T) {
 	b, ctx := testutil.Backend(t), context.Background()
 	plain, err := experiment.Run(ctx, b, tinyRingOptions(2), train.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := sample.Config{N: 50, Steps: 20, StepSize: 1e-3, Box: 1.5, Dim: 2, Seed: 3}
-	got, err := plain.Langevin(ctx, cfg)
+	cfg := sample.Config{N: 50, Steps: 20, StepSize: 1e-3, Seed: 3}
+	got, err := plain.Sample(ctx, "", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := sample.Langevin(ctx, b, plain.Store, sample.MLPScore(plain.Net), cfg)
+	withBox := cfg
+	withBox.Box, _ = plain.Window()
+	withBox.Dim = 2
+	want, err := sample.Langevin(ctx, b, plain.Store, sample.ModelScore(plain.Model), withBox)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.Close(t, "Outcome.Langevin", testutil.Flatten(got.Samples), testutil.Flatten(want.Samples), testutil.Tol{})
-	acfg := sample.AnnealedConfig{N: 50, StepsPerLevel: 5, StepSize: 0.05, Box: 8, Dim: 2, Seed: 4}
-	if _, err := plain.Annealed(ctx, acfg); err == nil || !strings.Contains(err.Error(), "sample it with Langevin") {
-		t.Errorf("Annealed on a plain network: error %v", err)
+	testutil.Close(t, "Outcome.Sample, plain model", testutil.Flatten(got.Samples), testutil.Flatten(want.Samples), testutil.Tol{})
+	acfg := sample.Config{N: 50, Steps: 5, StepSize: 0.05, Box: 8, Dim: 2, Seed: 4}
+	if _, err := plain.Sample(ctx, sample.SamplerAnnealed, acfg); err == nil || !strings.Contains(err.Error(), "needs a noise-conditional model") {
+		t.Errorf("annealing a plain model: error %v", err)
 	}
 
 	noisy, err := experiment.Run(ctx, b, samplingMixOptions(), train.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	agot, err := noisy.Annealed(ctx, acfg)
+	agot, err := noisy.Sample(ctx, "", acfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	acfg.Sigmas = []float64{4, 2, 1}
-	awant, err := sample.Annealed(ctx, b, noisy.Store, network.NoiseMLP{Sizes: []int{3, 16, 2}}.Apply, acfg)
+	m := network.Model{Kind: network.KindNoiseMLP, Sizes: []int{3, 16, 2}, Sigmas: acfg.Sigmas}
+	awant, err := sample.Annealed(ctx, b, noisy.Store, m.ApplyAt, acfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.Close(t, "Outcome.Annealed", testutil.Flatten(agot.Samples), testutil.Flatten(awant.Samples), testutil.Tol{})
-	if _, err := noisy.Langevin(ctx, cfg); err == nil || !strings.Contains(err.Error(), "sample it with Annealed") {
-		t.Errorf("Langevin on a noise-conditional network: error %v", err)
-	}
+	testutil.Close(t, "Outcome.Sample, noise-conditional model", testutil.Flatten(agot.Samples), testutil.Flatten(awant.Samples), testutil.Tol{})
 }
-

@@ -12,7 +12,6 @@ import (
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -95,7 +94,7 @@ func TestWriteDirReplacesTheRun(t *testing.T) {
 		}
 	}
 	moons := tinyRingOptions(1)
-	moons.Dataset, moons.Ring = "moons", toy.Ring{}
+	moons.Dataset, moons.DataParams = "moons", nil
 	second, err := experiment.Run(context.Background(), b, moons, train.Hooks{})
 	if err != nil {
 		t.Fatal(err)

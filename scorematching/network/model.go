@@ -92,17 +92,21 @@ func (m Model) Validate() error {
 	return nil
 }
 
-// CheckScoreDim returns an error unless m is a valid model (Validate) of dim-dimensional data.
+// CheckScoreDim returns an error unless m is a valid model (Validate) of dim-dimensional data:
+// sizes dim, ..., dim for a plain model (see MLP.CheckScoreDim), dim+1, ..., dim for a
+// noise-conditional one.
 func (m Model) CheckScoreDim(dim int) error {
+	if !m.NoiseConditional() {
+		if err := m.MLP().CheckScoreDim(dim); err != nil {
+			return err
+		}
+		return m.Validate()
+	}
 	if err := m.Validate(); err != nil {
 		return err
 	}
 	if m.Dim() != dim {
-		in := dim
-		if m.NoiseConditional() {
-			in++
-		}
-		return fmt.Errorf("a %s score model for %d-D data must have sizes %d, ..., %d, but sizes are %v", m.Kind, dim, in, dim, m.Sizes)
+		return fmt.Errorf("a noise-conditional score network for %d-D data must have sizes %d, ..., %d, but sizes are %v", dim, dim+1, dim, m.Sizes)
 	}
 	return nil
 }

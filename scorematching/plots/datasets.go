@@ -12,10 +12,21 @@ import (
 // formula for the ring, and the field figure that draws any field on the data set's window and
 // arrow scale.
 
-// TrueField is the true score of an Analytic data set on the grid of [-half, half]^2 with spacing
-// step (see Grid), with the arrow at the centre left out (ZeroNear): the radial sets' score is
-// singular there. It is an error for a data set whose score is not known.
-func TrueField(d toy.Dataset, half, step float64) (Field, error) {
+// TrueField is the true score of an Analytic data set on the grid of its window (toy.DefaultWindow;
+// for the ring, the blog's 31 x 31 grid over [-1.5, 1.5]^2), with the centre arrow left out (see
+// TrueFieldGrid). It is an error for a data set whose score is not known.
+func TrueField(d toy.Dataset) (Field, error) {
+	half, step, err := toy.DefaultWindow(d)
+	if err != nil {
+		return Field{}, err
+	}
+	return TrueFieldGrid(d, half, step)
+}
+
+// TrueFieldGrid is the true score of an Analytic data set on the grid of [-half, half]^2 with
+// spacing step (see Grid), with the arrow at the centre left out (ZeroNear): the radial sets'
+// score is singular there. It is an error for a data set whose score is not known.
+func TrueFieldGrid(d toy.Dataset, half, step float64) (Field, error) {
 	a, ok := d.(toy.Analytic)
 	if !ok {
 		return Field{}, fmt.Errorf("the data set %s has no closed-form score", d.Name())
@@ -42,8 +53,8 @@ func BlogFlawedField(r toy.Ring) (Field, error) {
 	return Field{Points: grid, Vectors: ZeroNear(grid, vectors, step/2)}, nil
 }
 
-// FieldFigure draws a score field over samples on the window of the data set d (toy.Window, from
-// the samples where d states none), with d's log-density shaded under it where it is known, and
+// FieldFigure draws a score field over samples on the window of the data set d
+// (toy.DefaultWindow), with d's log-density shaded under it where it is known, and
 // its arrows on the scale of d's true score (ArrowUnit of TrueField; see QuiverWith), which the
 // title states: figures of the same data set (the true score, a learned one, the field learned so
 // far) compare arrow for arrow. A field whose typical magnitude is more than ten times smaller or
@@ -51,10 +62,13 @@ func BlogFlawedField(r toy.Ring) (Field, error) {
 // would show as dots or a thicket on that scale: it gets its own, and a line of the title says so
 // and by how much. Without a known score, the field's own scale is used.
 func FieldFigure(title string, d toy.Dataset, field Field, samples [][]float64) (*plot.Plot, error) {
-	half, step := toy.Window(d, samples)
+	half, step, err := toy.DefaultWindow(d)
+	if err != nil {
+		return nil, err
+	}
 	opts := QuiverOptions{Unit: ArrowUnit(field)}
 	if a, ok := d.(toy.Analytic); ok && d.Dim() == 2 {
-		truth, err := TrueField(d, half, step)
+		truth, err := TrueFieldGrid(d, half, step)
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,7 @@ import (
 // TestSamplingFigures renders the trajectory and angle figures and checks their errors.
 func TestSamplingFigures(t *testing.T) {
 	ring := toy.BlogRing
-	field, err := plots.TrueField(ring, 1.5, 0.1)
+	field, err := plots.TrueField(ring)
 	if err != nil {
 		t.Fatal(err)
 	}

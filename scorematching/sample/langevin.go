@@ -7,7 +7,7 @@
 // (Roberts and Tweedie 1996; the error of the discretisation is O(eps)). Two samplers share one
 // engine:
 //
-//   - Langevin runs plain Langevin dynamics with a score s(x): a trained network (MLPScore) or an
+//   - Langevin runs plain Langevin dynamics with a score s(x): a trained model (ModelScore) or an
 //     analytic score written in graph ops (RingScore, MixtureScore).
 //   - Annealed runs annealed Langevin dynamics (Song and Ermon 2019) with a noise-conditional score
 //     s(x, sigma): T steps at each noise level sigma_1 > ... > sigma_L, with step

@@ -54,7 +54,7 @@ go test -run '^$' -fuzz FuzzFlags -fuzztime 10s ./scorematching/cmd/scorematchin
 (
   ulimit -v 4000000
   export GOSM_MEMORY_LIMIT=256MiB
-  go test -run '^$' -fuzz FuzzParseModel -fuzztime 10s ./scorematching/net
+  go test -run '^$' -fuzz FuzzParseModel -fuzztime 10s ./scorematching/network
   go test -run '^$' -fuzz FuzzParseCheckpoint -fuzztime 10s ./scorematching/train
 )
 

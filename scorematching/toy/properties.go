@@ -30,6 +30,28 @@ func Window(d Dataset, points [][]float64) (half, step float64) {
 	return half, 2 * half / 30
 }
 
+// WindowSamples and WindowSeed are the sample of DefaultWindow for a data set that states no
+// window.
+const (
+	WindowSamples = 2000
+	WindowSeed    = 1
+)
+
+// DefaultWindow is Window(d, points) for WindowSamples points of d (seed WindowSeed) where d
+// states no window of its own: the window of d's figures when no other points are at hand.
+func DefaultWindow(d Dataset) (half, step float64, err error) {
+	if w, ok := d.(Windowed); ok {
+		half, step = w.Window()
+		return half, step, nil
+	}
+	pts, err := d.Sample(WindowSamples, WindowSeed)
+	if err != nil {
+		return 0, 0, fmt.Errorf("the window of %s: %w", d.Name(), err)
+	}
+	half, step = Window(d, pts)
+	return half, step, nil
+}
+
 // ScoreNormed is a data set that knows E||s(x)||^2, the mean squared norm of its score, more
 // accurately than by sampling (the ring, by quadrature).
 type ScoreNormed interface {

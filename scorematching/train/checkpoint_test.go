@@ -51,7 +51,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantParams, _ := full.Net.GetParams(full.Store)
+		wantParams, _ := full.Model.GetParams(full.Store)
 
 		// First half: stop after 3 epochs (the checkpoint at epoch 3 is what survives a kill).
 		dir := t.TempDir()
@@ -73,7 +73,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		second, _ := smallTrainer(t, cfg, train.Hooks{})
 		second.Loss, second.Resume, second.CheckpointDir = lossFn, &cp, dir
 		// Fresh init with another seed: everything must come from the checkpoint.
-		if err := second.Net.Init(second.Store, 99); err != nil {
+		if err := second.Model.Init(second.Store, 99); err != nil {
 			t.Fatal(err)
 		}
 		got, err := second.Run(context.Background(), data)
@@ -86,7 +86,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		if !reflect.DeepEqual(losses(got.Reports), losses(want.Reports)) {
 			t.Errorf("%s: resumed reports %v\nwant %v", lossName, losses(got.Reports), losses(want.Reports))
 		}
-		gotParams, _ := second.Net.GetParams(second.Store)
+		gotParams, _ := second.Model.GetParams(second.Store)
 		if !reflect.DeepEqual(gotParams, wantParams) {
 			t.Errorf("%s: resumed weights differ from the uninterrupted run's", lossName)
 		}
@@ -149,7 +149,7 @@ func TestLoadCheckpointErrors(t *testing.T) {
 func TestDivergenceStops(t *testing.T) {
 	cfg := smallConfig()
 	tr, data := smallTrainer(t, cfg, train.Hooks{})
-	before, _ := tr.Net.GetParams(tr.Store)
+	before, _ := tr.Model.GetParams(tr.Store)
 	// log of a negative number: NaN from the first step on.
 	tr.Loss = func(m loss.Model, x *graph.Node) *graph.Node {
 		return graph.Log(graph.Neg(graph.Abs(graph.OnePlus(loss.Exact(m, x)))))
@@ -163,7 +163,7 @@ func TestDivergenceStops(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	after, _ := tr.Net.GetParams(tr.Store)
+	after, _ := tr.Model.GetParams(tr.Store)
 	if !reflect.DeepEqual(after, before) {
 		t.Error("after divergence at the first step, the store does not hold the initial (last finite) weights")
 	}
@@ -229,7 +229,7 @@ func TestCheckpointVariables(t *testing.T) {
 		for _, v := range cp.Variables {
 			got = append(got, describe(v.Path, v.DType, v.Shape, v.Trainable))
 		}
-		for _, v := range train.CheckpointVariables(tr.Net) {
+		for _, v := range train.CheckpointVariables(tr.Model.MLP()) {
 			want = append(want, describe(v.Path, v.DType.String(), v.Shape, v.Trainable))
 		}
 		sort.Strings(got)
@@ -565,7 +565,7 @@ func TestCancelMidEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantParams, _ := full.Net.GetParams(full.Store)
+	wantParams, _ := full.Model.GetParams(full.Store)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -591,7 +591,7 @@ func TestCancelMidEpoch(t *testing.T) {
 	if cp.Epochs != 1 || cp.Steps != 4 {
 		t.Errorf("checkpoint at %d epochs, %d steps; want 1 and 4", cp.Epochs, cp.Steps)
 	}
-	stopped, _ := first.Net.GetParams(first.Store)
+	stopped, _ := first.Model.GetParams(first.Store)
 	if reflect.DeepEqual(stopped.Weights, wantParams.Weights) {
 		t.Fatal("the interrupted run has the full run's weights")
 	}
@@ -601,6 +601,6 @@ func TestCancelMidEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotParams, _ := second.Net.GetParams(second.Store)
+	gotParams, _ := second.Model.GetParams(second.Store)
 	sameTraining(t, "resumed after a mid-epoch interruption", got, gotParams, want, wantParams)
 }

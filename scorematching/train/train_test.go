@@ -124,7 +124,7 @@ func runSmall(t *testing.T, cfg train.Config, lossFn loss.Func) (train.Result, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := tr.Net.GetParams(tr.Store)
+	p, err := tr.Model.GetParams(tr.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestDivergenceMessages(t *testing.T) {
 			cfg.LearningRate = c.lr
 			tr, data := smallTrainer(t, cfg, train.Hooks{})
 			tr.Loss = c.lossFn
-			before, _ := tr.Net.GetParams(tr.Store)
+			before, _ := tr.Model.GetParams(tr.Store)
 			_, err := tr.Run(context.Background(), data)
 			if !errors.Is(err, train.ErrDiverged) {
 				t.Fatalf("got %v, want ErrDiverged", err)
@@ -380,7 +380,7 @@ func TestDivergenceMessages(t *testing.T) {
 					t.Errorf("error %q contains %q", err, w)
 				}
 			}
-			if after, _ := tr.Net.GetParams(tr.Store); !reflect.DeepEqual(after, before) {
+			if after, _ := tr.Model.GetParams(tr.Store); !reflect.DeepEqual(after, before) {
 				t.Error("the store does not hold the initial weights after the divergence")
 			}
 		})

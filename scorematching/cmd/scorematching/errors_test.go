@@ -32,7 +32,7 @@ func TestBadInputs(t *testing.T) {
 	otherVersion := filepath.Join(dir, "v9")
 	os.MkdirAll(otherVersion, 0o755)
 	data, _ := os.ReadFile(filepath.Join(model, "model.json"))
-	os.WriteFile(filepath.Join(otherVersion, "model.json"), []byte(strings.Replace(string(data), `"version":1`, `"version":9`, 1)), 0o644)
+	os.WriteFile(filepath.Join(otherVersion, "model.json"), []byte(strings.Replace(string(data), `"version":2`, `"version":9`, 1)), 0o644)
 	truncated := filepath.Join(dir, "truncated")
 	os.MkdirAll(truncated, 0o755)
 	os.WriteFile(filepath.Join(truncated, "model.json"), data[:len(data)/3], 0o644)

@@ -132,8 +132,8 @@ func TestTrainAndScore(t *testing.T) {
 	if got := saved.Sizes; len(got) != 5 || got[1] != 64 || got[2] != 128 {
 		t.Errorf("saved sizes %v, want the blog's [2 64 128 64 2]", got)
 	}
-	if saved.Meta["dataset"] != "ring" || saved.Meta["loss"] != "exact" || saved.Meta["epochs"] != 2.0 {
-		t.Errorf("model meta %v", saved.Meta)
+	if saved.Data.Name != "ring" || saved.Data.Params["radius"] != 1 || saved.Data.Params["std"] != 0.1 || saved.Loss != "exact" || saved.Epochs != 2 || saved.Kind != network.KindMLP {
+		t.Errorf("model records data %v, loss %q, epochs %d, kind %q", saved.Data, saved.Loss, saved.Epochs, saved.Kind)
 	}
 
 	// log.csv: header and one row per epoch.
@@ -206,7 +206,7 @@ func TestTrainAndScore(t *testing.T) {
 	if err := network.SetParams(store, saved.Params); err != nil {
 		t.Fatal(err)
 	}
-	scorer, err := network.NewScorer(testutil.Backend(t), store, network.MLP{Sizes: saved.Sizes})
+	scorer, err := network.NewScorer(testutil.Backend(t), store, saved.Model())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestScoreErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := network.Save(modelDir, p, nil); err != nil {
+	if err := network.Save(modelDir, network.Saved{Kind: network.KindMLP, Params: p}); err != nil {
 		t.Fatal(err)
 	}
 	good := filepath.Join(dir, "good.csv")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/limits"
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // tiny is a training run of a second or two: the T.
@@ -302,9 +303,23 @@ func TestProbedFailures(t *testing.T) {
 	for i := range levels {
 		levels[i] = 1 / float64(i+1)
 	}
-	m["meta"].(map[string]any)["sigmas"] = levels
+	m["sigmas"] = levels
 	data, _ = json.Marshal(m)
 	os.WriteFile(filepath.Join(many, "model.json"), data, 0o644)
+	// A model whose weights are finite in float32 but whose scores overflow it.
+	huge := filepath.Join(dir, "huge")
+	saved, err := network.Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, layer := range append(saved.Weights, saved.Biases...) {
+		for i := range layer {
+			layer[i] = 3e38
+		}
+	}
+	if err := network.Save(huge, saved); err != nil {
+		t.Fatal(err)
+	}
 	// A named pipe where model.json should be: refused at once, not a hang.
 	fifo := filepath.Join(dir, "fifo")
 	os.MkdirAll(fifo, 0o755)
@@ -325,7 +340,8 @@ func TestProbedFailures(t *testing.T) {
 		{"--plot onto a named pipe", []string{"sample", "--model", base, "--n", "5", "--steps", "5", "--plot", plotFifo}, []string{"not a regular file"}},
 		{"model.json a named pipe", []string{"score", "--model", fifo, "--points", pts}, []string{"not a regular file"}},
 		{"20000 noise levels in model.json", []string{"score", "--model", many, "--points", pts}, []string{"20000", "10000"}},
-		{"scores not finite", []string{"score", "--model", ncsn, "--points", pts, "--sigma", "1e-300"}, []string{"not finite", "1e-300"}},
+		{"noise level beyond float32", []string{"score", "--model", ncsn, "--points", pts, "--sigma", "1e-300"}, []string{"1e-300", "float32"}},
+		{"scores not finite", []string{"score", "--model", huge, "--points", pts}, []string{"not finite", "nothing written"}},
 		{"epochs beyond counting", trainArgs("--epochs", "9223372036854775807", "--out", out), []string{"9223372036854775807"}},
 		{"sigma beyond float32", trainArgs("--loss", "denoising", "--sigma", "1e39", "--out", out), []string{"1e+39", "float32"}},
 		{"a ring too large for float32", trainArgs("--radius", "1e20", "--out", out), []string{"ring", "radius=1e+20", "float32"}},

@@ -9,15 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/ml/model"
-
 	"github.com/gosm/gosm/scorematching/backend"
-	"github.com/gosm/gosm/scorematching/loss"
-	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/points"
 	"github.com/gosm/gosm/scorematching/sample"
-	"github.com/gosm/gosm/scorematching/toy"
 )
 
 func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,51 +45,35 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *box < 0 || math.IsInf(*box, 0) || math.IsNaN(*box):
 		return fmt.Errorf("--box must be positive and finite, got %v", *box)
 	}
-	saved, err := network.Load(*modelDir)
-	if err != nil {
-		return err
-	}
-	noiseNet := isNoiseModel(saved)
-	if *sampler == "" {
-		*sampler = map[bool]string{false: "langevin", true: "annealed"}[noiseNet]
-	}
-	if *sampler != "langevin" && *sampler != "annealed" {
-		return fmt.Errorf("unknown sampler %q: known samplers are langevin, annealed", *sampler)
-	}
-	if noiseNet != (*sampler == "annealed") {
-		return fmt.Errorf("sampler %s does not fit this model: a noise-conditional model (trained with --loss ncsn) needs annealed, a plain one langevin", *sampler)
-	}
-	dim := saved.Sizes[len(saved.Sizes)-1]
-	if *box == 0 {
-		*box = dataExtent(saved.Meta, dim)
-	}
 	b, err := backend.New()
 	if err != nil {
 		return err
 	}
-	store := model.NewStore()
-	if err := network.SetParams(store, saved.Params); err != nil {
+	run, err := experiment.Load(b, *modelDir)
+	if err != nil {
 		return err
 	}
+	if *sampler == "" {
+		*sampler = sample.DefaultSampler(run.Model)
+	}
+	if *sampler != sample.SamplerLangevin && *sampler != sample.SamplerAnnealed {
+		return fmt.Errorf("unknown sampler %q: known samplers are %s, %s", *sampler, sample.SamplerLangevin, sample.SamplerAnnealed)
+	}
+	if run.Model.NoiseConditional() != (*sampler == sample.SamplerAnnealed) {
+		return fmt.Errorf("sampler %s does not fit this model: a noise-conditional model (trained with --loss ncsn) needs annealed, a plain one langevin", *sampler)
+	}
+	dim := run.Model.Dim()
+	if *box == 0 {
+		*box, _ = run.Window()
+	}
 	keep := max(*steps/50, 1)
-	var res sample.Result
-	if noiseNet {
-		sigmas, err := metaSigmas(saved.Meta)
-		if err != nil {
-			return err
-		}
-		m := network.NoiseMLP{Sizes: saved.Sizes}
-		res, err = sample.Annealed(ctx, b, store, m.Apply, sample.AnnealedConfig{N: *n, Sigmas: sigmas, StepsPerLevel: *steps,
-			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep * len(sigmas), TrajectoryPoints: min(plottedPaths, *n)})
-		if err != nil {
-			return err
-		}
-	} else {
-		res, err = sample.Langevin(ctx, b, store, sample.MLPScore(network.MLP{Sizes: saved.Sizes}), sample.Config{N: *n, Steps: *steps,
-			StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim, KeepEvery: keep, TrajectoryPoints: min(plottedPaths, *n)})
-		if err != nil {
-			return err
-		}
+	if *sampler == sample.SamplerAnnealed {
+		keep *= len(run.Model.Sigmas)
+	}
+	res, err := run.Sample(ctx, *sampler, sample.Config{N: *n, Steps: *steps, StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim,
+		KeepEvery: keep, TrajectoryPoints: min(plottedPaths, *n)})
+	if err != nil {
+		return err
 	}
 	stopped(ctx)
 	if *plotFile != "" {
@@ -132,60 +112,5 @@ func header1(dim int) string {
 	return h
 }
 
-// dataExtent is 1.1 times the largest coordinate of 2000 points of the data set the model was
-// trained on (recorded in its metadata), or 3 when it is unknown.
-func dataExtent(meta map[string]any, dim int) float64 {
-	name, _ := meta["dataset"].(string)
-	params := map[string]float64{}
-	if name == "ring" {
-		params["radius"], _ = meta["radius"].(float64)
-		params["std"], _ = meta["std"].(float64)
-	} else if p, ok := meta["data_params"].(map[string]any); ok {
-		for k, v := range p {
-			if f, ok := v.(float64); ok {
-				params[k] = f
-			}
-		}
-	}
-	d, err := toy.New(name, params)
-	if err != nil || d.Dim() != dim {
-		return 3
-	}
-	pts, err := d.Sample(2000, 1)
-	if err != nil {
-		return 3
-	}
-	m := 0.0
-	for _, p := range pts {
-		for _, v := range p {
-			m = math.Max(m, math.Abs(v))
-		}
-	}
-	return 1.1 * m
-}
-
 // plottedPaths is how many particles' paths sample --plot draws.
 const plottedPaths = 8
-
-// metaSigmas reads the noise levels a noise-conditional model was trained with.
-func metaSigmas(meta map[string]any) ([]float64, error) {
-	raw, ok := meta[network.MetaSigmas].([]any)
-	if !ok || len(raw) == 0 {
-		return nil, fmt.Errorf("the model's metadata has no noise levels (%q): was it trained with --loss ncsn?", network.MetaSigmas)
-	}
-	if len(raw) > loss.MaxNoiseLevels {
-		return nil, fmt.Errorf("the model's metadata lists %d noise levels, more than %d, the most this program takes", len(raw), loss.MaxNoiseLevels)
-	}
-	sigmas := make([]float64, len(raw))
-	for i, v := range raw {
-		f, ok := v.(float64)
-		if !ok || !(f > 0) {
-			return nil, fmt.Errorf("the model's noise level %d is %v", i, v)
-		}
-		sigmas[i] = f
-	}
-	if err := loss.CheckSigmas(sigmas); err != nil {
-		return nil, fmt.Errorf("the model's noise levels: %w", err)
-	}
-	return sigmas, nil
-}

@@ -9,11 +9,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gomlx/gomlx/ml/model"
-
 	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/batch"
+	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/limits"
-	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/points"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -29,25 +28,27 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := required(fs, "model", "points"); err != nil {
 		return err
 	}
-	saved, err := network.Load(*modelDir)
+	b, err := backend.New()
 	if err != nil {
 		return err
 	}
-	noiseNet := isNoiseModel(saved)
-	if noiseNet {
+	run, err := experiment.Load(b, *modelDir)
+	if err != nil {
+		return err
+	}
+	m := run.Model
+	if m.NoiseConditional() {
 		if !isSet(fs, "sigma") {
-			sigmas, err := metaSigmas(saved.Meta)
-			if err != nil {
+			if *sigma, err = m.SmallestSigma(); err != nil {
 				return err
 			}
-			*sigma = sigmas[len(sigmas)-1]
 		} else if !(*sigma > 0) || math.IsInf(*sigma, 0) {
 			return fmt.Errorf("--sigma must be positive and finite, got %v", *sigma)
 		}
 	} else if isSet(fs, "sigma") {
 		return fmt.Errorf("--sigma is for noise-conditional models (trained with --loss ncsn); %s holds a plain score network s(x)", *modelDir)
 	}
-	dim := saved.Sizes[len(saved.Sizes)-1] // The data's dimension: the score's.
+	dim := m.Dim() // The data's dimension: the score's.
 	in, err := openInput(*pointsFile)
 	if err != nil {
 		return err
@@ -57,39 +58,25 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("points file %s: %w", *pointsFile, err)
 	}
-	if err := limits.Check(fmt.Sprintf("scoring %d points with layers %v", len(pts), saved.Sizes), train.StepMemory(saved.Sizes, len(pts), 1)); err != nil {
+	if err := limits.Check(fmt.Sprintf("scoring %d points with layers %v", len(pts), m.Sizes), train.StepMemory(m.Sizes, len(pts), 1)); err != nil {
 		return err
 	}
-	b, err := backend.New()
+	scorer, err := run.Scorer()
 	if err != nil {
 		return err
 	}
-	store := model.NewStore()
-	if err := network.SetParams(store, saved.Params); err != nil {
+	var scores [][]float64
+	if m.NoiseConditional() {
+		scores, err = scorer.ScoresAt(pts, *sigma)
+	} else {
+		scores, err = scorer.Scores(pts)
+	}
+	if err != nil {
 		return err
 	}
-	var scores [][]float64
-	if noiseNet {
-		scorer, err := network.NewNoiseScorer(b, store, network.NoiseMLP{Sizes: saved.Sizes})
-		if err != nil {
-			return err
-		}
-		scores, err = scorer.Scores(pts, *sigma)
-		if err != nil {
-			return err
-		}
-	} else {
-		scorer, err := network.NewScorer(b, store, network.MLP{Sizes: saved.Sizes})
-		if err != nil {
-			return err
-		}
-		if scores, err = scorer.Scores(pts); err != nil {
-			return err
-		}
-	}
-	if i, j, ok := firstNonFinite(scores); ok {
+	if i, j, ok := batch.FirstNonFinite(scores); ok {
 		cause := "the model's weights are too large"
-		if noiseNet {
+		if m.NoiseConditional() {
 			cause = fmt.Sprintf("the noise level %g is too extreme, or the model's weights too large", *sigma)
 		}
 		return fmt.Errorf("the score at point %d %v is %v, not finite in float32 (%s): nothing written", i+1, pts[i], scores[i][j], cause)
@@ -101,12 +88,6 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	_, err = stdout.Write(buf.Bytes())
 	return err
-}
-
-// isNoiseModel reports whether a saved model is noise-conditional, s(x, sigma): its kind says so
-// (files written before the kind was recorded say noise_conditional).
-func isNoiseModel(saved network.Saved) bool {
-	return saved.Meta[network.MetaKind] == network.KindNoiseMLP || saved.Meta[network.MetaNoiseConditional] == true
 }
 
 func openInput(path string) (io.ReadCloser, error) {
@@ -132,16 +113,4 @@ func header(dim int) string {
 		}
 	}
 	return strings.Join(cols, ",")
-}
-
-// firstNonFinite returns the first row and column of rows that is NaN or infinite.
-func firstNonFinite(rows [][]float64) (int, int, bool) {
-	for i, r := range rows {
-		for j, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return i, j, true
-			}
-		}
-	}
-	return 0, 0, false
 }

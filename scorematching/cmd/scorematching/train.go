@@ -52,8 +52,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	projDist := fs.String("projection-dist", loss.DefaultProjectionDist.String(), "sliced losses: gaussian, rademacher or sphere")
 	sigma := fs.Float64("sigma", loss.DefaultSigma, "denoising loss: noise level")
 	sigmas := fs.String("sigmas", fmt.Sprintf("%g,%g,%d", loss.DefaultSigmaMin, loss.DefaultSigmaMax, loss.DefaultSigmaLevels), "ncsn loss: noise levels min,max,n (geometric)")
-	fs.Float64Var(&o.Ring.Radius, "radius", o.Ring.Radius, "ring radius")
-	fs.Float64Var(&o.Ring.Std, "std", o.Ring.Std, "ring radial standard deviation")
+	radius := fs.Float64("radius", toy.BlogRing.Radius, "ring radius (the ring's radius parameter, as --data-params radius=R)")
+	std := fs.Float64("std", toy.BlogRing.Std, "ring radial standard deviation (as --data-params std=S)")
 	fs.IntVar(&o.Samples, "samples", o.Samples, "number of training points")
 	fs.StringVar(&o.Loss, "loss", o.Loss, "loss: "+strings.Join(loss.Names(), ", ")+" (blog-flawed: the blog's, for demonstration)")
 	fs.IntVar(&o.Train.Epochs, "epochs", o.Train.Epochs, "epochs")
@@ -83,26 +83,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
-	if !o.IsRing() {
-		if isSet(fs, "radius") || isSet(fs, "std") {
-			return fmt.Errorf("--radius and --std are for the ring; for dataset %q use --data-params", o.Dataset)
-		}
-		params, err := toy.ParseParams(*dataParams)
-		if err != nil {
-			return fmt.Errorf("--data-params: %w", err)
-		}
-		o.DataParams = params
-	} else if *dataParams != "" {
-		params, err := toy.ParseParams(*dataParams)
-		if err != nil {
-			return fmt.Errorf("--data-params: %w", err)
-		}
-		ring, err := toy.New("ring", params)
-		if err != nil {
-			return fmt.Errorf("--data-params: %w", err)
-		}
-		o.Ring = ring.(toy.Ring)
+	params, err := dataSetParams(fs, o.Dataset, *dataParams, *radius, *std)
+	if err != nil {
+		return err
 	}
+	o.DataParams = params
 	if err := checkLossFlags(fs, o.Loss); err != nil {
 		return err
 	}
@@ -122,6 +107,42 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o.DataSeed, o.InitSeed, o.Train.Seed = *seed, *seed, *seed
 	return trainAndWrite(ctx, o, *out, *overwrite, stdout, stderr)
+}
+
+// dataSetParams returns the parameters of the data set named by --dataset: those of --data-params,
+// and for the ring also --radius and --std (shortcuts for its two parameters; naming one twice is
+// an error, and the ring defaults to the blog's). Missing parameters take the data set's defaults.
+func dataSetParams(fs *flag.FlagSet, dataset, text string, radius, std float64) (map[string]float64, error) {
+	params, err := toy.ParseParams(text)
+	if err != nil {
+		return nil, fmt.Errorf("--data-params: %w", err)
+	}
+	if dataset != "ring" {
+		if isSet(fs, "radius") || isSet(fs, "std") {
+			return nil, fmt.Errorf("--radius and --std are for the ring; for dataset %q use --data-params", dataset)
+		}
+		return params, nil
+	}
+	if params == nil {
+		params = map[string]float64{}
+	}
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{{"radius", radius}, {"std", std}} {
+		if !isSet(fs, f.name) {
+			continue
+		}
+		if _, both := params[f.name]; both {
+			return nil, fmt.Errorf("the ring's %s is given twice, by --%s and --data-params", f.name, f.name)
+		}
+		params[f.name] = f.value
+	}
+	d, err := toy.New("ring", params)
+	if err != nil {
+		return nil, err
+	}
+	return d.Params(), nil // Every parameter, defaults included.
 }
 
 const overwriteHelp = "replace the run already in --out (its files are removed first; other files there are never touched)"
@@ -189,12 +210,12 @@ func trainAndWrite(ctx context.Context, o experiment.Options, dir string, overwr
 		return err
 	}
 	fmt.Fprintf(stdout, "Backend: %s\n", backend.Describe(b))
-	data := fmt.Sprintf("the ring (radius %g, std %g)", o.Ring.Radius, o.Ring.Std)
-	if !o.IsRing() {
-		data = toy.Label(o.Dataset, o.DataParams)
+	m, err := o.Model()
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(stdout, "Data: %d points of %s; MLP %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
-		o.Samples, data, o.NetSizes(), o.LossConfig().Describe(o.Loss), o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
+	fmt.Fprintf(stdout, "Data: %d points of %s; %s model %v; loss %s; Adam lr %g, batch %d, %d epochs\n",
+		o.Samples, o.Spec(), m.Kind, m.Sizes, o.LossConfig().Describe(o.Loss), o.Train.LearningRate, o.Train.BatchSize, o.Train.Epochs)
 	o.CheckpointDir = dir
 	outcome, runErr := experiment.Run(ctx, b, o, cliHooks(stdout, stderr))
 	stopped(ctx)

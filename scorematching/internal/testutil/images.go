@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -50,4 +51,17 @@ func ColorFraction(img image.Image, c color.Color, tol int) float64 {
 		}
 	}
 	return float64(n) / float64(b.Dx()*b.Dy())
+}
+
+// ArrowLine returns the line of a quiver plot's title that states its arrow scale ("arrows ..."),
+// failing the test if there is none.
+func ArrowLine(t testing.TB, p *plot.Plot) string {
+	t.Helper()
+	for _, l := range strings.Split(p.Title.Text, "\n") {
+		if strings.HasPrefix(l, "arrows ") {
+			return l
+		}
+	}
+	t.Fatalf("title %q states no arrow scale", p.Title.Text)
+	return ""
 }
