@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gosm/gosm/scorematching/experiment"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
+	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
@@ -182,5 +186,82 @@ func TestWriteDirLoad(t *testing.T) {
 	}
 	if _, err := experiment.Load(b, t.TempDir()); err == nil {
 		t.Error("Load of an empty directory: no error")
+	}
+}
+
+// TestOptionsModel: the score model follows the loss's kind: sizes D, ..., D for a plain loss,
+// D+1, ..., D with the loss's noise levels for ncsn; the data set "" is the ring with the blog's
+// parameters, named {ring, radius=1, std=0.1}.
+func TestOptionsModel(t *testing.T) {
+	o := experiment.BlogOptions()
+	m, err := o.Model()
+	if err != nil || m.Kind != network.KindMLP || !slices.Equal(m.Sizes, network.BlogSizes) || m.Sigmas != nil {
+		t.Errorf("exact: model %+v, %v", m, err)
+	}
+	o.Loss, o.LossOptions.Sigmas = "ncsn", []float64{1, 0.5}
+	m, err = o.Model()
+	if err != nil || m.Kind != network.KindNoiseMLP || !slices.Equal(m.Sizes, []int{3, 64, 128, 64, 2}) || !slices.Equal(m.Sigmas, []float64{1, 0.5}) {
+		t.Errorf("ncsn: model %+v, %v", m, err)
+	}
+	o.Dataset = ""
+	if s := o.Spec(); s.Name != "ring" {
+		t.Errorf("the default data set is %q, want the ring", s.Name)
+	}
+	if d, err := o.Data(); err != nil || toy.SpecOf(d).String() != "ring (radius=1, std=0.1)" {
+		t.Errorf("the default data set is %v (%v), want the blog's ring", d, err)
+	}
+}
+
+// TestLoadOneFormat: Load reads a model saved on its own (model.json only) with the options it
+// records; it refuses a directory whose model.json and summary.json come from two different runs,
+// and a summary.json of another format version, naming the file.
+func TestLoadOneFormat(t *testing.T) {
+	b := testutil.Backend(t)
+	ring, err := experiment.Run(context.Background(), b, tinyRingOptions(1), train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixOpts := samplingMixOptions()
+	mix, err := experiment.Run(context.Background(), b, mixOpts, train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ringDir, mixDir := t.TempDir(), t.TempDir()
+	for dir, run := range map[string]*experiment.Outcome{ringDir: ring, mixDir: mix} {
+		if _, err := run.WriteDir(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A model on its own: its kind, sizes, noise levels, data set and loss come back.
+	alone := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(mixDir, network.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(alone, network.FileName), data, 0o644)
+	got, err := experiment.Load(b, alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Model.Kind != network.KindNoiseMLP || !slices.Equal(got.Model.Sigmas, []float64{4, 2, 1}) || got.Options.Dataset != "2gaussians" ||
+		got.Options.Loss != "ncsn" || !slices.Equal(got.Options.Sizes, mixOpts.Sizes) || got.Options.Train.Epochs != 2 {
+		t.Errorf("model alone: model %+v, options %+v", got.Model, got.Options)
+	}
+	if half, _ := got.Window(); !(half > 5) { // The 2gaussians' modes are at (+-5, +-5).
+		t.Errorf("model alone: window half-width %v, want the data set's", half)
+	}
+	// Another run's model.json in a run directory.
+	os.WriteFile(filepath.Join(ringDir, network.FileName), data, 0o644)
+	if _, err := experiment.Load(b, ringDir); err == nil || !strings.Contains(err.Error(), "different runs") {
+		t.Errorf("mixed runs: error %v, want one saying the files are from different runs", err)
+	}
+	// A summary.json of another version.
+	summary, err := os.ReadFile(filepath.Join(mixDir, experiment.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(mixDir, experiment.SummaryFile), []byte(strings.Replace(string(summary), `"version": 2`, `"version": 1`, 1)), 0o644)
+	if _, err := experiment.Load(b, mixDir); err == nil || !strings.Contains(err.Error(), "version 1") || !strings.Contains(err.Error(), experiment.SummaryFile) {
+		t.Errorf("old summary: error %v, want one naming its version", err)
 	}
 }

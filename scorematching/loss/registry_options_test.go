@@ -237,3 +237,37 @@ func TestWithDefaults(t *testing.T) {
 		t.Errorf("set Options with defaults = %+v, want them unchanged", got)
 	}
 }
+
+// TestRegistryKinds: each loss's registry entry declares the kind of model it trains (ncsn a
+// noise-conditional one, every other a plain one) and whether it estimates the exact loss (exact,
+// sliced, sliced-vr: their minimum is the data set's exact-loss floor); an unknown loss is an error
+// listing the known ones.
+func TestRegistryKinds(t *testing.T) {
+	want := map[string]struct {
+		kind  network.Kind
+		exact bool
+	}{
+		"exact":       {network.KindMLP, true},
+		"blog-flawed": {network.KindMLP, false},
+		"sliced":      {network.KindMLP, true},
+		"sliced-vr":   {network.KindMLP, true},
+		"denoising":   {network.KindMLP, false},
+		"ncsn":        {network.KindNoiseMLP, false},
+	}
+	if names := loss.Names(); len(names) != len(want) {
+		t.Errorf("losses %v, want %d", names, len(want))
+	}
+	for name, w := range want {
+		kind, err := loss.Kind(name)
+		if err != nil || kind != w.kind || loss.EstimatesExact(name) != w.exact || loss.NoiseConditional(name) != (w.kind == network.KindNoiseMLP) {
+			t.Errorf("%s: kind %q (%v), estimates exact %v, noise-conditional %v; want %q, %v",
+				name, kind, err, loss.EstimatesExact(name), loss.NoiseConditional(name), w.kind, w.exact)
+		}
+	}
+	if _, err := loss.Kind("ssm"); err == nil || !strings.Contains(err.Error(), "sliced-vr") {
+		t.Errorf("unknown loss: %v", err)
+	}
+	if loss.EstimatesExact("ssm") || loss.NoiseConditional("ssm") {
+		t.Error("an unknown loss estimates the exact loss or is noise-conditional")
+	}
+}

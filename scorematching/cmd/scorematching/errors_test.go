@@ -56,6 +56,8 @@ func TestBadInputs(t *testing.T) {
 		{"Inf lr", []string{"train", "--lr", "+Inf", "--out", out}, 1, []string{"learning rate", "Inf"}},
 		{"zero radius", []string{"train", "--radius", "0", "--out", out}, 1, []string{"radius", "0"}},
 		{"radius on moons", []string{"train", "--dataset", "moons", "--radius", "2", "--out", out}, 1, []string{"--radius"}},
+		{"ring radius twice", []string{"train", "--radius", "2", "--data-params", "radius=3", "--out", out}, 1, []string{"radius", "--radius", "--data-params"}},
+		{"unknown ring parameter", []string{"train", "--data-params", "radious=3", "--out", out}, 1, []string{"radious"}},
 		{"sizes for 3-D", []string{"train", "--sizes", "3,16,3", "--out", out}, 1, []string{"[3 16 3]"}},
 		{"zero samples", []string{"train", "--samples", "0", "--out", out}, 1, []string{"samples", "0"}},
 		{"resume with a changed option", []string{"train", "--resume", model, "--lr", "1"}, 1, []string{"--lr"}},

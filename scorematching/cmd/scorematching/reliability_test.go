@@ -4,6 +4,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -375,4 +377,44 @@ func TestProbedFailures(t *testing.T) {
 	unlock()
 	checkFailure(t, code, 1, stderr, []string{"in use by another scorematching process"})
 	mustRun(t, "train", "--resume", base, "--epochs", "2")
+}
+
+// TestRingParams: the ring is named like every data set, {ring, params}: --radius and --std (or
+// --data-params) set its parameters, missing ones take the blog's, and model.json, summary.json
+// and the sample command's window all use them.
+func TestRingParams(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name         string
+		args         []string
+		radius, std  float64
+		windowRadius float64 // The window's half-width, R + 5 std.
+	}{
+		{"--radius", []string{"--radius", "2"}, 2, 0.1, 2.5},
+		{"--data-params", []string{"--data-params", "std=0.2"}, 1, 0.2, 2},
+	} {
+		out := filepath.Join(dir, c.name)
+		mustRun(t, trainArgs(append(c.args, "--out", out)...)...)
+		saved, err := network.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Data.Name != "ring" || saved.Data.Params["radius"] != c.radius || saved.Data.Params["std"] != c.std {
+			t.Errorf("%s: model.json records %v, want ring radius %g std %g", c.name, saved.Data, c.radius, c.std)
+		}
+		// The sampler starts uniform in the ring's window, R + 5 std: every start point lies within
+		// it, and of 200 some lie beyond 0.9 of it (all but surely: 0.9^400 ~ 5e-19 otherwise).
+		stdout, _ := mustRun(t, "sample", "--model", out, "--n", "200", "--steps", "1", "--step-size", "1e-9")
+		largest := 0.0
+		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n")[1:] {
+			var x, y float64
+			if _, err := fmt.Sscanf(line, "%g,%g", &x, &y); err != nil || math.Abs(x) > c.windowRadius+1e-3 || math.Abs(y) > c.windowRadius+1e-3 {
+				t.Fatalf("%s: sample %q outside the window %g (%v)", c.name, line, c.windowRadius, err)
+			}
+			largest = math.Max(largest, math.Max(math.Abs(x), math.Abs(y)))
+		}
+		if largest < 0.9*c.windowRadius {
+			t.Errorf("%s: the start points reach %g, not the window %g", c.name, largest, c.windowRadius)
+		}
+	}
 }
