@@ -44,11 +44,12 @@ func Finite32(v float64) bool {
 	return !math.IsNaN(v) && !math.IsInf(v, 0) && !math.IsInf(float64(float32(v)), 0)
 }
 
-// FirstNonFinite returns the row and column of the first NaN or infinite value of rows.
+// FirstNonFinite returns the row and column of the first value of rows that is not finite in
+// float32 (see Finite32): NaN, infinite, or beyond float32's range.
 func FirstNonFinite(rows [][]float64) (row, col int, found bool) {
 	for i, r := range rows {
 		for j, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if !Finite32(v) {
 				return i, j, true
 			}
 		}
@@ -102,6 +103,22 @@ func FromTensor(t *tensors.Tensor, n, dim int) ([][]float64, error) {
 		return nil, err
 	}
 	return Rows(flat, dim), nil
+}
+
+// Values copies a float32 tensor of any shape to the host as float64 values, in row-major order.
+func Values(t *tensors.Tensor) ([]float64, error) {
+	if t.DType() != dtypes.Float32 {
+		return nil, fmt.Errorf("tensor of dtype %s, want Float32", t.DType())
+	}
+	flat, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(flat))
+	for i, v := range flat {
+		out[i] = float64(v)
+	}
+	return out, nil
 }
 
 // Scalar returns the first value of a float32 tensor (a loss) as a float64.

@@ -62,6 +62,12 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := batch.FromTensor(tensors.FromValue([][]float64{{1, 2, 3}, {4, 5, 6}}), 2, 3); err == nil {
 		t.Error("FromTensor accepted a float64 tensor")
 	}
+	if v, err := batch.Values(tensors.FromValue([][]float32{{1, 2}, {3, 4.5}})); err != nil || len(v) != 4 || v[3] != 4.5 {
+		t.Errorf("Values = %v, %v; want [1 2 3 4.5]", v, err)
+	}
+	if _, err := batch.Values(tensors.FromValue([]float64{1})); err == nil {
+		t.Error("Values accepted a float64 tensor")
+	}
 	if v, err := batch.Scalar(tensors.FromValue([]float32{2.5})); err != nil || v != 2.5 {
 		t.Errorf("Scalar = %v, %v; want 2.5", v, err)
 	}

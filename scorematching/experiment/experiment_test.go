@@ -250,6 +250,21 @@ func TestLoadOneFormat(t *testing.T) {
 	if half, _ := got.Window(); !(half > 5) { // The 2gaussians' modes are at (+-5, +-5).
 		t.Errorf("model alone: window half-width %v, want the data set's", half)
 	}
+	// A model saved without its data set: no window of a data set, no true field.
+	bare := t.TempDir()
+	if err := network.Save(bare, network.Saved{Kind: network.KindMLP, Params: ring.Params}); err != nil {
+		t.Fatal(err)
+	}
+	unknown, err := experiment.Load(b, bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if half, _ := unknown.Window(); half != 3 {
+		t.Errorf("no data set: window half-width %v, want the fallback 3", half)
+	}
+	if _, _, err := unknown.ScoreFields(); err == nil || !strings.Contains(err.Error(), "not recorded") {
+		t.Errorf("no data set: ScoreFields error %v", err)
+	}
 	// Another run's model.json in a run directory.
 	os.WriteFile(filepath.Join(ringDir, network.FileName), data, 0o644)
 	if _, err := experiment.Load(b, ringDir); err == nil || !strings.Contains(err.Error(), "different runs") {

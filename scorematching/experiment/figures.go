@@ -18,7 +18,7 @@ import (
 // points with a margin, with a 31 x 31 grid (see toy.Window).
 func (o *Outcome) Window() (half, step float64) {
 	d, err := o.Options.Data()
-	if err != nil { // A model saved without its data set.
+	if err != nil || o.dataUnknown { // A model saved without its data set.
 		return fallbackHalf, 2 * fallbackHalf / 30
 	}
 	if len(o.Data) > 0 {
@@ -37,6 +37,10 @@ const fallbackHalf = 3
 // ScoreFields returns the learned score on the quiver grid and, where the data set's score is
 // known, the true one (truth.Vectors is nil otherwise).
 func (o *Outcome) ScoreFields() (truth, learned plots.Field, err error) {
+	if o.dataUnknown {
+		err = fmt.Errorf("the model's data set is not recorded: no window or true score to draw")
+		return
+	}
 	half, step := o.Window()
 	dist, err := o.Options.Data()
 	if err != nil {
@@ -193,19 +197,21 @@ func (o *Outcome) lossFloor() *float64 {
 	if !loss.EstimatesExact(o.Options.Loss) {
 		return nil
 	}
-	return datasetFloor(o.Options)
+	return o.exactLossFloor()
 }
 
-// datasetFloor is toy.ExactLossFloor of the run's data set, or nil where it is not known.
-func datasetFloor(o Options) *float64 {
-	d, err := o.Data()
-	if err != nil {
-		return nil
+// exactLossFloor is toy.ExactLossFloor of the run's data set, or nil where it is not known; it is
+// computed once (a Monte Carlo mean for most sets) and kept.
+func (o *Outcome) exactLossFloor() *float64 {
+	if !o.floorKnown {
+		o.floorKnown = true
+		if d, err := o.Options.Data(); err == nil && !o.dataUnknown {
+			if floor, ok, err := toy.ExactLossFloor(d); err == nil && ok {
+				o.floor = &floor
+			}
+		}
 	}
-	if floor, ok, err := toy.ExactLossFloor(d); err == nil && ok {
-		return &floor
-	}
-	return nil
+	return o.floor
 }
 
 // LossFigure plots the exact loss of a run on the data set d: see LossCurves, with the loss of

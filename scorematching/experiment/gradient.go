@@ -15,8 +15,8 @@ import (
 // each draw (fresh projection vectors), so the spread of the draws (see metrics.SampleMeanStd,
 // metrics.RMSDistance) is the noise that the optimiser sees.
 func (o *Outcome) RepeatGradient(lossName string, opts loss.Options, points [][]float64, draws int, seed uint64) (losses []float64, grads [][]float64, err error) {
-	if loss.NoiseConditional(lossName) || loss.NoiseConditional(o.Options.Loss) {
-		return nil, nil, fmt.Errorf("RepeatGradient takes plain score networks and losses")
+	if loss.NoiseConditional(lossName) || o.Model.NoiseConditional() {
+		return nil, nil, fmt.Errorf("RepeatGradient takes plain score models and their losses, not loss %q on a %s model", lossName, o.Model.Kind)
 	}
 	fn, err := loss.New(lossName, opts.WithDefaults())
 	if err != nil {

@@ -12,7 +12,9 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/files"
+	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
@@ -34,6 +36,11 @@ type Outcome struct {
 	// scorer evaluates the model, built on first use and kept: it compiles once per batch shape
 	// and reads the store's current weights at every call.
 	scorer *network.Scorer
+	// dataUnknown marks a model loaded without a record of its data set (see Load).
+	dataUnknown bool
+	// floor caches the exact-loss floor (see exactLossFloor); floorKnown says it was computed.
+	floor      *float64
+	floorKnown bool
 }
 
 // Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
@@ -68,14 +75,14 @@ func Resume(ctx context.Context, backend compute.Backend, dir string, epochs int
 	}
 	var o Options
 	if err := files.UnmarshalStrict(data, &o); err != nil {
-		return nil, fmt.Errorf("resuming: %s/%s is not valid: %w", dir, OptionsFile, err)
+		return nil, fmt.Errorf("resuming: %s/%s is not valid (written by an earlier version of this program? start a new run): %w", dir, OptionsFile, err)
 	}
 	cp, err := train.LoadCheckpoint(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resuming: %w", err)
 	}
 	if epochs < 0 {
-		return nil, fmt.Errorf("epochs must be positive, got %d", epochs)
+		return nil, fmt.Errorf("epochs must not be negative (0: the number planned when the run started), got %d", epochs)
 	}
 	if epochs > 0 {
 		o.Train.Epochs = epochs
@@ -167,6 +174,46 @@ func (o *Outcome) Scores(points [][]float64) ([][]float64, error) {
 		return nil, err
 	}
 	return scorer.Scores(points)
+}
+
+// ScoresAt evaluates the learned score at points for the score command: s(x) for a plain model
+// (sigma must be 0), s(x, sigma) for a noise-conditional one (sigma 0: its smallest level). The
+// memory it takes is checked first, and a score that is not finite in float32 is an error naming
+// the point, so that nothing unusable is returned.
+func (o *Outcome) ScoresAt(points [][]float64, sigma float64) ([][]float64, error) {
+	m := o.Model
+	if err := limits.Check(fmt.Sprintf("scoring %d points with layers %v", len(points), m.Sizes), train.StepMemory(m.Sizes, len(points), 1)); err != nil {
+		return nil, err
+	}
+	scorer, err := o.Scorer()
+	if err != nil {
+		return nil, err
+	}
+	var scores [][]float64
+	switch {
+	case !m.NoiseConditional() && sigma != 0:
+		return nil, fmt.Errorf("a noise level (%v) is for noise-conditional models; this is a plain score network s(x)", sigma)
+	case !m.NoiseConditional():
+		scores, err = scorer.Scores(points)
+	default:
+		if sigma == 0 {
+			if sigma, err = m.SmallestSigma(); err != nil {
+				return nil, err
+			}
+		}
+		scores, err = scorer.ScoresAt(points, sigma)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if i, j, ok := batch.FirstNonFinite(scores); ok {
+		cause := "the model's weights are too large"
+		if m.NoiseConditional() {
+			cause = fmt.Sprintf("the noise level %g is too extreme, or the model's weights too large", sigma)
+		}
+		return nil, fmt.Errorf("the score at point %d %v is %v, not finite in float32 (%s): nothing written", i+1, points[i], scores[i][j], cause)
+	}
+	return scores, nil
 }
 
 // Sample draws samples from the trained model with the named sampler ("" for the one its kind

@@ -41,12 +41,12 @@ type Summary struct {
 	Steps            int            `json:"steps"`
 	Seconds          float64        `json:"seconds"`
 	MsPerStep        float64        `json:"ms_per_step"`
-	FinalLoss        *float64       `json:"final_loss,omitempty"`      // Last full-data report, or last epoch's mean batch loss; absent when there is neither.
-	FisherAbsolute   *float64       `json:"fisher_absolute,omitempty"` // E[0.5||s_model - s_true||^2] on fresh points, where the true score is known.
-	FisherRelative   *float64       `json:"fisher_relative,omitempty"` // Divided by E[0.5||s_true||^2].
-	TrueScoreLoss    *float64       `json:"true_score_loss,omitempty"` // -0.5 E||s_true||^2, the exact loss's minimum, where the score is known (toy.ExactLossFloor).
-	CompletedEpochs  int            `json:"completed_epochs"`          // Less than Epochs if interrupted.
-	Reports          []train.Record `json:"reports"`                   // Full-data losses, as printed.
+	FinalLoss        *float64       `json:"final_loss,omitempty"`       // Last full-data report, or last epoch's mean batch loss; absent when there is neither.
+	FisherAbsolute   *float64       `json:"fisher_absolute,omitempty"`  // E[0.5||s_model - s_true||^2] on fresh points, where the true score is known.
+	FisherRelative   *float64       `json:"fisher_relative,omitempty"`  // Divided by E[0.5||s_true||^2].
+	ExactLossFloor   *float64       `json:"exact_loss_floor,omitempty"` // -0.5 E||s_true||^2, the exact loss's minimum, where the score is known (toy.ExactLossFloor).
+	CompletedEpochs  int            `json:"completed_epochs"`           // Less than Epochs if interrupted.
+	Reports          []train.Record `json:"reports"`                    // Full-data losses, as printed.
 	Options          Options        `json:"options"`
 	ModelFile        string         `json:"model_file"`
 	LogFile          string         `json:"log_file"`
@@ -77,7 +77,7 @@ func (o *Outcome) Summary() Summary {
 	if o.Fisher != nil {
 		s.FisherAbsolute, s.FisherRelative = &o.Fisher.Absolute, &o.Fisher.Relative
 	}
-	s.TrueScoreLoss = datasetFloor(o.Options)
+	s.ExactLossFloor = o.exactLossFloor()
 	return s
 }
 
@@ -172,7 +172,7 @@ func Load(b compute.Backend, dir string) (*Outcome, error) {
 	summaryPath := filepath.Join(dir, SummaryFile)
 	data, err := files.Read(summaryPath)
 	if errors.Is(err, os.ErrNotExist) {
-		o.Options = optionsOf(saved)
+		o.Options, o.dataUnknown = optionsOf(saved), saved.Data.Name == ""
 		return o, nil
 	}
 	if err != nil {

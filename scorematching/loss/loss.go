@@ -28,7 +28,7 @@ type Model struct {
 	// the D reverse passes of autodiff.Trace (e.g. network.MLP.ApplyWithTrace, by forward tangents).
 	ScoreAndTrace TraceFunc
 	// NoiseScore, if set, is the noise-conditional network s(x, sigma) (sigma a [B, 1] column; e.g.
-	// network.NoiseMLP.Apply) that NCSN trains; without it NCSN reads Score as a network on the packed
+	// network.Model.ApplyAt of a noise-conditional model) that NCSN trains; without it NCSN reads Score as a network on the packed
 	// rows [x, log sigma] (see PackedNoiseScore).
 	NoiseScore NoiseScoreFunc
 	// Random draws noise of the given shape from the training's seeded generator, fresh at every

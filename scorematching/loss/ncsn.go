@@ -31,7 +31,7 @@ import (
 
 // NoiseScoreFunc is a noise-conditional score network applied to a batch: x [B, D] and the noise
 // level of every row, sigma [B, 1] (same dtype as x), give the scores [B, D] of the data perturbed
-// at those levels. network.NoiseMLP.Apply has this form.
+// at those levels. network.Model.ApplyAt of a noise-conditional model has this form.
 type NoiseScoreFunc func(x, sigma *graph.Node) *graph.Node
 
 // GeometricSigmas returns n noise levels from sigmaMax down to sigmaMin in geometric progression:
@@ -91,7 +91,7 @@ func ParseSigmas(s string) ([]float64, error) {
 
 // PackedNoiseScore turns a plain network f that takes rows [x, log sigma] (D+1 columns) and
 // returns D columns into a NoiseScoreFunc: s(x, sigma) = f([x, log sigma]) / sigma. This is
-// network.NoiseMLP's convention (a NoiseMLP is an MLP with sizes D+1, ..., D), so a loss.Model whose
+// the convention of network.KindNoiseMLP (an MLP with sizes D+1, ..., D), so a loss.Model whose
 // Score is that MLP's Apply gives NCSN its noise-conditional score; NCSN uses it when it is given
 // no NoiseScoreFunc.
 func PackedNoiseScore(f ScoreFunc) NoiseScoreFunc {
@@ -138,7 +138,7 @@ func NCSNPerExample(m Model, x, sigma *graph.Node, noiseScore NoiseScoreFunc) *g
 //
 // noiseScore, if set, is the network (m.Score is then ignored); with noiseScore nil, NCSN uses
 // m.NoiseScore, or else reads m.Score as a network on packed rows [x, log sigma]
-// (PackedNoiseScore: the network.NoiseMLP convention). It panics when sigmas is empty or holds a level that is not
+// (PackedNoiseScore: the network.KindNoiseMLP convention). It panics when sigmas is empty or holds a level that is not
 // positive and finite.
 func NCSN(sigmas []float64, noiseScore NoiseScoreFunc) Func {
 	if err := network.CheckSigmas(sigmas); err != nil {

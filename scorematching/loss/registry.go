@@ -2,6 +2,7 @@ package loss
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,8 +48,8 @@ const (
 	// DefaultSigmaMax, DefaultSigmaMin and DefaultSigmaLevels define the "ncsn" levels: geometric
 	// from 1 (the ring's radius: the largest level covers the centre of the ring) down to 0.05
 	// (DefaultSigma), in 10 levels (ratio 0.72). The smallest level is the hardest to learn: the
-	// sigma^2 weighting makes its share of the loss small. Measured on the ring (NoiseMLP
-	// 3-64-128-64-2, Adam 1e-3, batch 512, 2850 steps, xla:cpu, one seed), relative Fisher
+	// sigma^2 weighting makes its share of the loss small. Measured on the ring (a noise-conditional
+	// model 3-64-128-64-2, Adam 1e-3, batch 512, 2850 steps, xla:cpu, one seed), relative Fisher
 	// divergence of s(x, sigma_min) to the true score: sigma_min 0.05: 0.065, 0.03: 0.15,
 	// 0.02: 0.31, 0.01: 0.60.
 	DefaultSigmaMax    = 1.0
@@ -117,6 +118,35 @@ type entry struct {
 	// exact says the loss is Hyvarinen's objective or an unbiased estimate of it: its minimum
 	// over all scores is -1/2 E||s||^2, the data set's exact-loss floor.
 	exact bool
+	// options names the fields of Options the loss uses (see OptionNames).
+	options []string
+}
+
+// The names of the fields of Options, as the command's flags spell them (see UsesOption).
+const (
+	OptionProjections    = "projections"
+	OptionProjectionDist = "projection-dist"
+	OptionSigma          = "sigma"
+	OptionSigmas         = "sigmas"
+)
+
+// OptionNames lists the names of the fields of Options.
+func OptionNames() []string {
+	return []string{OptionProjections, OptionProjectionDist, OptionSigma, OptionSigmas}
+}
+
+// UsesOption reports whether the loss called name uses the option (one of OptionNames).
+func UsesOption(name, option string) bool { return slices.Contains(registry[name].options, option) }
+
+// OptionUsers lists, in alphabetical order, the losses that use the option.
+func OptionUsers(option string) []string {
+	var out []string
+	for _, name := range Names() {
+		if UsesOption(name, option) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // exactCopies: the scores and their dim forward tangents.
@@ -135,6 +165,9 @@ func validateSliced(o Options) error {
 	return o.ProjectionDist.Validate()
 }
 
+// slicedOptions are the options of the sliced losses.
+var slicedOptions = []string{OptionProjections, OptionProjectionDist}
+
 func describeSliced(o Options) string {
 	unit := "vector"
 	if o.Projections != 1 {
@@ -148,13 +181,13 @@ var registry = map[string]entry{
 	"exact":       {build: func(Options) Func { return Exact }, copies: exactCopies, kind: network.KindMLP, exact: true},
 	"blog-flawed": {build: func(Options) Func { return BlogFlawed }, copies: exactCopies, kind: network.KindMLP},
 	"sliced": {build: func(o Options) Func { return Sliced(o.Projections, o.ProjectionDist) },
-		validate: validateSliced, describe: describeSliced, copies: slicedCopies, kind: network.KindMLP, exact: true},
+		validate: validateSliced, describe: describeSliced, copies: slicedCopies, kind: network.KindMLP, exact: true, options: slicedOptions},
 	"sliced-vr": {build: func(o Options) Func { return SlicedVR(o.Projections, o.ProjectionDist) },
-		validate: validateSliced, describe: describeSliced, copies: slicedCopies, kind: network.KindMLP, exact: true},
+		validate: validateSliced, describe: describeSliced, copies: slicedCopies, kind: network.KindMLP, exact: true, options: slicedOptions},
 	"denoising": {build: func(o Options) Func { return Denoising(o.Sigma) },
 		validate: func(o Options) error { return network.CheckSigma(o.Sigma) },
 		describe: func(o Options) string { return fmt.Sprintf("sigma %g", o.Sigma) },
-		copies:   twoCopies, kind: network.KindMLP},
+		copies:   twoCopies, kind: network.KindMLP, options: []string{OptionSigma}},
 	// NCSN with no NoiseScoreFunc reads m.Score as a network.KindNoiseMLP model on rows [x, log sigma].
 	"ncsn": {build: func(o Options) Func { return NCSN(o.Sigmas, nil) },
 		validate: func(o Options) error { return network.CheckSigmas(o.Sigmas) },
@@ -162,7 +195,7 @@ var registry = map[string]entry{
 			n := len(o.Sigmas)
 			return fmt.Sprintf("%d levels, %g down to %g", n, o.Sigmas[0], o.Sigmas[n-1])
 		},
-		copies: twoCopies, kind: network.KindNoiseMLP},
+		copies: twoCopies, kind: network.KindNoiseMLP, options: []string{OptionSigmas}},
 }
 
 // lookup returns the registry entry of the loss called name, or an error listing the known ones.

@@ -264,6 +264,21 @@ func TestRegistryKinds(t *testing.T) {
 				name, kind, err, loss.EstimatesExact(name), loss.NoiseConditional(name), w.kind, w.exact)
 		}
 	}
+	// The options each loss uses, and the losses using each option.
+	for option, users := range map[string]string{
+		loss.OptionProjections: "sliced,sliced-vr", loss.OptionProjectionDist: "sliced,sliced-vr",
+		loss.OptionSigma: "denoising", loss.OptionSigmas: "ncsn",
+	} {
+		if got := strings.Join(loss.OptionUsers(option), ","); got != users {
+			t.Errorf("option %s is used by %s, want %s", option, got, users)
+		}
+		if loss.UsesOption("exact", option) || loss.UsesOption("ssm", option) {
+			t.Errorf("exact or an unknown loss uses %s", option)
+		}
+	}
+	if len(loss.OptionNames()) != 4 {
+		t.Errorf("OptionNames() = %v", loss.OptionNames())
+	}
 	if _, err := loss.Kind("ssm"); err == nil || !strings.Contains(err.Error(), "sliced-vr") {
 		t.Errorf("unknown loss: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/gosm/gosm/scorematching/batch"
 )
 
 // MMD2Unbiased returns the unbiased estimate of the squared maximum mean discrepancy between the
@@ -89,25 +91,12 @@ func sqDist(a, b []float64) float64 {
 // flatten checks that every row has dim coordinates (dim 0: those of the first row), all finite,
 // and returns the rows concatenated.
 func flatten(rows [][]float64, dim int, name string) ([]float64, int, error) {
-	if len(rows) == 0 {
-		return nil, 0, fmt.Errorf("sample %s is empty", name)
+	if err := batch.Check(rows, dim); err != nil {
+		return nil, 0, fmt.Errorf("%s %w", name, err)
 	}
-	if dim == 0 {
-		dim = len(rows[0])
-		if dim == 0 {
-			return nil, 0, fmt.Errorf("%s point 0 has no coordinates", name)
-		}
-	}
+	dim = len(rows[0])
 	flat := make([]float64, 0, len(rows)*dim)
-	for i, r := range rows {
-		if len(r) != dim {
-			return nil, 0, fmt.Errorf("%s point %d has %d coordinates, want %d", name, i, len(r), dim)
-		}
-		for j, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, 0, fmt.Errorf("%s point %d coordinate %d is %v", name, i, j, v)
-			}
-		}
+	for _, r := range rows {
 		flat = append(flat, r...)
 	}
 	return flat, dim, nil

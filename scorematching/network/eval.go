@@ -114,18 +114,3 @@ func (s *Scorer) call(exec *model.Exec, points [][]float64, more ...any) (res []
 	}
 	return tensors.CopyFlatData[float32](outputs[0])
 }
-
-// LoadScorer reads the model saved in dir (see Save) into a new store and returns a Scorer for
-// it, with the saved file's content.
-func LoadScorer(backend compute.Backend, dir string) (*Scorer, Saved, error) {
-	saved, err := Load(dir)
-	if err != nil {
-		return nil, Saved{}, err
-	}
-	store := model.NewStore()
-	if err := SetParams(store, saved.Params); err != nil {
-		return nil, Saved{}, err
-	}
-	s, err := NewScorer(backend, store, saved.Model())
-	return s, saved, err
-}

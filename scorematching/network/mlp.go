@@ -1,5 +1,6 @@
-// Package net holds the score networks: functions x -> s(x) from R^D to R^D whose weights live in
-// a GoMLX model.Store.
+// Package network holds the score model (Model: an MLP called as s(x), or as s(x, sigma) for a
+// noise-conditional one) whose weights live in a GoMLX model.Store, its file (Save, Load) and its
+// evaluation on host points (Scorer).
 //
 // The MLP is the blog's network: dense layers with tanh between them and a linear output,
 // LeCun-normal weights and zero biases. Layer i owns the variables "/mlp/layer_<i>/weights"

@@ -399,7 +399,7 @@ func TestScorerAgainstGolden(t *testing.T) {
 
 // TestScorerJacobiansAgainstGolden compares Scorer.Jacobians with the golden per-example
 // Jacobians (jax.vmap(jax.jacfwd(mlp)), float64), layout J[b][i][j] = d s_i / d x_j, and
-// LoadScorer with Save + NewScorer. float32 tolerance as for the scores (measured: 2% of it).
+// Save, Load and NewScorer. float32 tolerance as for the scores (measured: 2% of it).
 func TestScorerJacobiansAgainstGolden(t *testing.T) {
 	b := testutil.Backend(t)
 	for _, name := range testutil.GoldenMLPFiles {
@@ -409,12 +409,20 @@ func TestScorerJacobiansAgainstGolden(t *testing.T) {
 			if err := network.Save(dir, network.Saved{Kind: network.KindMLP, Params: g.Params()}); err != nil {
 				t.Fatal(err)
 			}
-			sc, saved, err := network.LoadScorer(b, dir)
+			saved, err := network.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store := model.NewStore()
+			if err := network.SetParams(store, saved.Params); err != nil {
+				t.Fatal(err)
+			}
+			sc, err := network.NewScorer(b, store, saved.Model())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(saved.Params, g.Params()) {
-				t.Error("LoadScorer returned other params than were saved")
+				t.Error("Load returned other params than were saved")
 			}
 			n, d := g.Jacobians.Shape[0], g.Sizes[0]
 			jacs, err := sc.Jacobians(g.X.Rows()[:n])
@@ -433,11 +441,11 @@ func TestScorerJacobiansAgainstGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			testutil.Close(t, "LoadScorer scores", testutil.Flatten(scores), g.Scores.Data, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
+			testutil.Close(t, "scores of the loaded model", testutil.Flatten(scores), g.Scores.Data, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
 		})
 	}
-	if _, _, err := network.LoadScorer(b, t.TempDir()); err == nil || !strings.Contains(err.Error(), "loading model") {
-		t.Errorf("LoadScorer of an empty directory: error %v", err)
+	if _, err := network.Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "loading model") {
+		t.Errorf("Load of an empty directory: error %v", err)
 	}
 }
 

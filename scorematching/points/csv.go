@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/limits"
 )
 
@@ -140,7 +141,7 @@ func parseRow(fields []string) ([]float64, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("column %d: %q is not a finite number", i+1, f)
 		}
-		if math.IsInf(float64(float32(v)), 0) { // 3.4028235e38, float32's largest as printed, rounds to it.
+		if !batch.Finite32(v) { // 3.4028235e38, float32's largest as printed, rounds to it.
 			return nil, fmt.Errorf("column %d: %q is beyond the float32 range (magnitude at most %.4g) in which the networks compute", i+1, strings.TrimSpace(f), math.MaxFloat32)
 		}
 		row[i] = v

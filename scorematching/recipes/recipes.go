@@ -570,9 +570,8 @@ func row(b compute.Backend, dir string) ([]*plot.Plot, error) {
 		return nil, err
 	}
 	fieldTitle := fmt.Sprintf("%s: learned score (%s)", name, run.Options.Loss)
-	if loss.NoiseConditional(run.Options.Loss) {
-		s := run.Options.LossConfig().Sigmas
-		fieldTitle = fmt.Sprintf("%s: learned score at sigma %.2g", name, s[len(s)-1])
+	if sigma, err := run.Model.SmallestSigma(); err == nil {
+		fieldTitle = fmt.Sprintf("%s: learned score at sigma %.2g", name, sigma)
 	}
 	if res.FisherRelative != nil {
 		fieldTitle += fmt.Sprintf(", rel. Fisher %.3f", *res.FisherRelative)

@@ -20,9 +20,9 @@ import (
 	"github.com/gosm/gosm/scorematching/train"
 )
 
-// TestDatasetRecipes: one valid recipe per data set of the registry, in its order, and a sampler
+// TestAll: one valid recipe per data set of the registry, in its order, and a sampler
 // that goes with the loss.
-func TestDatasetRecipes(t *testing.T) {
+func TestAll(t *testing.T) {
 	all := recipes.All()
 	var names []string
 	for _, r := range all {
@@ -43,7 +43,7 @@ func TestDatasetRecipes(t *testing.T) {
 	// The copies are independent.
 	all[0].Hidden[0] = 1
 	if r, _ := recipes.For(all[0].Dataset); r.Hidden[0] == 1 {
-		t.Error("DatasetRecipes shares its slices")
+		t.Error("All shares its slices")
 	}
 	if _, err := recipes.For("mnist"); err == nil || !strings.Contains(err.Error(), "moons") {
 		t.Errorf("unknown dataset: error %v, want one listing the known names", err)
@@ -56,18 +56,18 @@ func TestDatasetRecipes(t *testing.T) {
 	}
 }
 
-func TestDatasetList(t *testing.T) {
+func TestList(t *testing.T) {
 	for _, all := range []string{"", " all "} {
 		if got, err := recipes.List(all); err != nil || !slices.Equal(got, planeDatasets(t)) {
-			t.Errorf("DatasetList(%q) = %v, %v", all, got, err)
+			t.Errorf("List(%q) = %v, %v", all, got, err)
 		}
 	}
 	if got, err := recipes.List(" moons,ring "); err != nil || !slices.Equal(got, []string{"moons", "ring"}) {
-		t.Errorf("DatasetList = %v, %v", got, err)
+		t.Errorf("List = %v, %v", got, err)
 	}
 	for _, bad := range []string{"moons,mnist", "ring,ring", "ring,"} {
 		if _, err := recipes.List(bad); err == nil {
-			t.Errorf("DatasetList(%q): no error", bad)
+			t.Errorf("List(%q): no error", bad)
 		}
 	}
 }
@@ -83,10 +83,10 @@ func TestDatasetScaled(t *testing.T) {
 	}
 }
 
-// TestRunDataset trains two data sets for one epoch on 1000 points (two batches) (one with the exact loss and
+// TestRun trains two data sets for one epoch on 1000 points (two batches) (one with the exact loss and
 // plain Langevin, one with NCSN and annealed Langevin), samples 200 points with a few steps, and
 // checks what is written and read back: results, table, grid.
-func TestRunDataset(t *testing.T) {
+func TestRun(t *testing.T) {
 	b := testutil.Backend(t)
 	dir := t.TempDir()
 	names := []string{"gaussian", "8gaussians"}
@@ -168,7 +168,7 @@ func TestRunDataset(t *testing.T) {
 		t.Error("annealed sampler on a plain network: no error")
 	}
 	if _, err := recipes.LoadResults(dir, []string{"moons"}); err == nil {
-		t.Error("LoadDatasetResults of a data set not run: no error")
+		t.Error("LoadResults of a data set not run: no error")
 	}
 }
 

@@ -71,15 +71,15 @@ func langevinStepNode(score, x, eps, noise *graph.Node) *graph.Node {
 
 // Score builds the score s(x) of a batch x [N, D] in a graph and returns it with x's shape. The
 // store holds the variables the score may read (a network's weights); an analytic score ignores it.
-// A trained network.MLP's Apply method is a Score (see MLPScore); RingScore and MixtureScore are
+// A trained model's Apply method is a Score (see ModelScore); RingScore and MixtureScore are
 // analytic ones.
 type Score func(store *model.Store, x *graph.Node) *graph.Node
 
 // NoiseScore builds a noise-conditional score s(x, sigma): the score of the data distribution
 // convolved with N(0, sigma^2 I), for a batch x [N, D] and the noise level of each row, sigma
 // [N, 1] (every row has the same value during annealed Langevin; the [N, 1] shape broadcasts
-// against x and can be concatenated to a network's input). A noise-conditional network's Apply
-// method with this signature (store, x, sigma) is a NoiseScore; NoisyMixtureScore is an exact,
+// against x and can be concatenated to a network's input). A noise-conditional model's ApplyAt
+// method (store, x, sigma) is a NoiseScore (network.Model.ApplyAt); NoisyMixtureScore is an exact,
 // analytic one.
 type NoiseScore func(store *model.Store, x, sigma *graph.Node) *graph.Node
 
@@ -147,8 +147,8 @@ type Result struct {
 }
 
 // Langevin runs plain Langevin dynamics x <- x + eps_t s(x) + sqrt(2 eps_t) z with the score s,
-// in GoMLX on backend. The store holds the variables the score reads (e.g. the trained MLP, see
-// MLPScore); nil gives an empty store, enough for an analytic score. The store is only read: the
+// in GoMLX on backend. The store holds the variables the score reads (e.g. the trained model, see
+// ModelScore); nil gives an empty store, enough for an analytic score. The store is only read: the
 // sampler keeps its own random state and never touches the store's generator.
 //
 // Errors name the bad configuration value. If the particles stop being finite (the step is too
@@ -339,13 +339,10 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("sampling: seeding the generator: %w", err)
 	}
-	flat := make([]float32, 0, n*dim)
-	for _, p := range pts {
-		for _, v := range p {
-			flat = append(flat, float32(v))
-		}
+	x, err := batch.ToTensor(pts, dim)
+	if err != nil {
+		return Result{}, fmt.Errorf("sampling: the start points: %w", err)
 	}
-	x := tensors.FromFlatDataAndDimensions(flat, n, dim)
 
 	record := func(step int, rows [][]float64) {
 		res.TrajectorySteps = append(res.TrajectorySteps, step)

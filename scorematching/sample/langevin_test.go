@@ -178,12 +178,12 @@ func TestLangevinTrajectories(t *testing.T) {
 	}
 }
 
-// TestLangevinMLPScore checks the learned-score path: one step with the blog's MLP (untrained
+// TestLangevinModelScore checks the learned-score path: one step with the blog's MLP (untrained
 // weights, seed 0) and one with a zero score, same seed, so the same noise: their difference,
 // divided by eps = 0.1, must be the network's output at the start points as network.Scorer computes
 // it (float32: abs 1e-4 of the largest score covers the round-off of x + eps s - x at |x| <= 1.5).
 // The sampler must also leave the store's own random generator alone.
-func TestLangevinMLPScore(t *testing.T) {
+func TestLangevinModelScore(t *testing.T) {
 	b := testutil.Backend(t)
 	mlp := network.Model{Kind: network.KindMLP, Sizes: network.BlogSizes}
 	store := model.NewStore()

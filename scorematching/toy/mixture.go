@@ -308,7 +308,7 @@ func (g GaussianMixture) ComponentFractions(points [][]float64) []float64 {
 }
 
 // Statistic depends on the mixture's registry name: the mean coordinate std (gaussian), the share
-// of the (-5, -5) mode, of weight 0.2 (2gaussians), the largest deviation of a mode's share from
+// of the first mode, at (-offset, -offset) (2gaussians: weight 0.2 by default), the largest deviation of a mode's share from
 // its weight (8gaussians, and any other mixture).
 func (g GaussianMixture) Statistic(points [][]float64) (string, float64) {
 	switch g.Name() {
@@ -320,7 +320,7 @@ func (g GaussianMixture) Statistic(points [][]float64) (string, float64) {
 		}
 		return "mean coordinate std", s / float64(len(cov))
 	case "2gaussians":
-		return "share of the (-5,-5) mode", g.ComponentFractions(points)[0]
+		return fmt.Sprintf("share of the (%g,%g) mode", g.Means[0][0], g.Means[0][1]), g.ComponentFractions(points)[0]
 	}
 	return "largest mode share error", maxDeviation(g.ComponentFractions(points), g.ComponentWeights())
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/batch"
@@ -66,15 +65,11 @@ func LossGradients(b compute.Backend, store *model.Store, m network.Model, fn lo
 		if err != nil {
 			return nil, nil, err
 		}
-		flat, err := tensors.CopyFlatData[float32](out[1])
+		g, err := batch.Values(out[1])
 		if err != nil {
 			return nil, nil, err
 		}
 		losses = append(losses, value)
-		g := make([]float64, len(flat))
-		for i, v := range flat {
-			g[i] = float64(v)
-		}
 		grads = append(grads, g)
 	}
 	return losses, grads, nil

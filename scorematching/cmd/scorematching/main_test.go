@@ -161,8 +161,8 @@ func TestTrainAndScore(t *testing.T) {
 	if s.Epochs != 2 || s.CompletedEpochs != 2 || s.Steps != 8 || s.ModelFile != "model.json" || s.LogFile != "log.csv" {
 		t.Errorf("summary %+v", s)
 	}
-	if s.FisherRelative == nil || s.TrueScoreLoss == nil || !(*s.FisherRelative > 0) || math.Abs(*s.TrueScoreLoss+49.484) > 0.01 {
-		t.Errorf("summary: relative Fisher %v, true score loss %v (want > 0 and -49.484)", s.FisherRelative, s.TrueScoreLoss)
+	if s.FisherRelative == nil || s.ExactLossFloor == nil || !(*s.FisherRelative > 0) || math.Abs(*s.ExactLossFloor+49.484) > 0.01 {
+		t.Errorf("summary: relative Fisher %v, exact-loss floor %v (want > 0 and -49.484)", s.FisherRelative, s.ExactLossFloor)
 	}
 
 	// The four figures are PNGs: one panel (576 px square) or two side by side.

@@ -291,6 +291,14 @@ func TestProbedFailures(t *testing.T) {
 	pts := filepath.Join(dir, "p.csv")
 	os.WriteFile(pts, []byte("0.5,0.5\n"), 0o644)
 
+	// Plain Langevin on a noise-conditional model runs at its smallest noise level; annealing a
+	// plain model is refused, naming what it needs.
+	if stdout, _ := mustRun(t, "sample", "--model", ncsn, "--sampler", "langevin", "--n", "5", "--steps", "5"); strings.Count(stdout, "\n") != 6 {
+		t.Errorf("sample --sampler langevin on an ncsn model printed %q", stdout)
+	}
+	if code, _, stderr := runCmd(t, "sample", "--model", base, "--sampler", "annealed", "--n", "5"); code != 1 || !strings.Contains(stderr, "needs a noise-conditional model") {
+		t.Errorf("annealing a plain model: exit %d, stderr %q", code, stderr)
+	}
 	// Fewer particles than the paths --plot draws.
 	if stdout, _ := mustRun(t, "sample", "--model", base, "--n", "5", "--steps", "10"); strings.Count(stdout, "\n") != 6 {
 		t.Errorf("sample --n 5 printed %q", stdout)

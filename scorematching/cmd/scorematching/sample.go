@@ -19,7 +19,7 @@ import (
 func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sample", "--model DIR [--sampler langevin|annealed] [--n N] [--steps K] [--step-size E] [--seed S] [--plot FILE]", stderr)
 	modelDir := fs.String("model", "", "model directory written by train (required)")
-	sampler := fs.String("sampler", "", "langevin (plain network) or annealed (noise-conditional network); default: the one the model needs")
+	sampler := fs.String("sampler", "", "langevin or annealed (noise-conditional models only); default: the one the model's kind calls for (annealed for a noise-conditional model, which langevin runs at its smallest noise level)")
 	n := fs.Int("n", 1000, "number of samples (particles)")
 	steps := fs.Int("steps", 1000, "Langevin steps (annealed: steps per noise level)")
 	stepSize := fs.Float64("step-size", 1e-3, "step size eps (annealed: at the smallest noise level)")
@@ -55,12 +55,6 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *sampler == "" {
 		*sampler = sample.DefaultSampler(run.Model)
-	}
-	if *sampler != sample.SamplerLangevin && *sampler != sample.SamplerAnnealed {
-		return fmt.Errorf("unknown sampler %q: known samplers are %s, %s", *sampler, sample.SamplerLangevin, sample.SamplerAnnealed)
-	}
-	if run.Model.NoiseConditional() != (*sampler == sample.SamplerAnnealed) {
-		return fmt.Errorf("sampler %s does not fit this model: a noise-conditional model (trained with --loss ncsn) needs annealed, a plain one langevin", *sampler)
 	}
 	dim := run.Model.Dim()
 	if *box == 0 {

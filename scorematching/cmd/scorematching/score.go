@@ -10,11 +10,8 @@ import (
 	"strings"
 
 	"github.com/gosm/gosm/scorematching/backend"
-	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/experiment"
-	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/points"
-	"github.com/gosm/gosm/scorematching/train"
 )
 
 func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,16 +34,11 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	m := run.Model
-	if m.NoiseConditional() {
-		if !isSet(fs, "sigma") {
-			if *sigma, err = m.SmallestSigma(); err != nil {
-				return err
-			}
-		} else if !(*sigma > 0) || math.IsInf(*sigma, 0) {
-			return fmt.Errorf("--sigma must be positive and finite, got %v", *sigma)
-		}
-	} else if isSet(fs, "sigma") {
+	if !m.NoiseConditional() && isSet(fs, "sigma") {
 		return fmt.Errorf("--sigma is for noise-conditional models (trained with --loss ncsn); %s holds a plain score network s(x)", *modelDir)
+	}
+	if isSet(fs, "sigma") && (!(*sigma > 0) || math.IsInf(*sigma, 0)) {
+		return fmt.Errorf("--sigma must be positive and finite, got %v", *sigma)
 	}
 	dim := m.Dim() // The data's dimension: the score's.
 	in, err := openInput(*pointsFile)
@@ -58,28 +50,9 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("points file %s: %w", *pointsFile, err)
 	}
-	if err := limits.Check(fmt.Sprintf("scoring %d points with layers %v", len(pts), m.Sizes), train.StepMemory(m.Sizes, len(pts), 1)); err != nil {
-		return err
-	}
-	scorer, err := run.Scorer()
+	scores, err := run.ScoresAt(pts, *sigma)
 	if err != nil {
 		return err
-	}
-	var scores [][]float64
-	if m.NoiseConditional() {
-		scores, err = scorer.ScoresAt(pts, *sigma)
-	} else {
-		scores, err = scorer.Scores(pts)
-	}
-	if err != nil {
-		return err
-	}
-	if i, j, ok := batch.FirstNonFinite(scores); ok {
-		cause := "the model's weights are too large"
-		if m.NoiseConditional() {
-			cause = fmt.Sprintf("the noise level %g is too extreme, or the model's weights too large", *sigma)
-		}
-		return fmt.Errorf("the score at point %d %v is %v, not finite in float32 (%s): nothing written", i+1, pts[i], scores[i][j], cause)
 	}
 	// Written to a buffer first so that a failure never leaves partial output.
 	var buf bytes.Buffer

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -147,27 +146,12 @@ func dataSetParams(fs *flag.FlagSet, dataset, text string, radius, std float64) 
 
 const overwriteHelp = "replace the run already in --out (its files are removed first; other files there are never touched)"
 
-// lossFlags are the flags that configure one family of losses, and the losses they configure.
-var lossFlags = []struct {
-	flags  []string
-	losses []string
-}{
-	{[]string{"projections", "projection-dist"}, []string{"sliced", "sliced-vr"}},
-	{[]string{"sigma"}, []string{"denoising"}},
-	{[]string{"sigmas"}, []string{"ncsn"}},
-}
-
-// checkLossFlags refuses a loss option given for a loss that does not use it, rather than
-// silently ignoring it.
+// checkLossFlags refuses a loss option given for a loss that does not use it (see
+// loss.UsesOption; each option's flag has the option's name), rather than silently ignoring it.
 func checkLossFlags(fs *flag.FlagSet, lossName string) error {
-	for _, lf := range lossFlags {
-		if slices.Contains(lf.losses, lossName) {
-			continue
-		}
-		for _, f := range lf.flags {
-			if isSet(fs, f) {
-				return fmt.Errorf("--%s is for the loss %s; loss %s does not use it", f, strings.Join(lf.losses, " and "), lossName)
-			}
+	for _, option := range loss.OptionNames() {
+		if isSet(fs, option) && !loss.UsesOption(lossName, option) {
+			return fmt.Errorf("--%s is for the loss %s; loss %s does not use it", option, strings.Join(loss.OptionUsers(option), " and "), lossName)
 		}
 	}
 	return nil
@@ -277,8 +261,8 @@ func writeOutcome(outcome *experiment.Outcome, runErr error, dir string, stdout,
 	switch {
 	case s.FinalLoss == nil:
 		fmt.Fprintln(stdout, "No epoch completed and no loss reported: the initial model was kept.")
-	case s.TrueScoreLoss != nil:
-		fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", *s.FinalLoss, *s.TrueScoreLoss)
+	case s.ExactLossFloor != nil && loss.EstimatesExact(outcome.Options.Loss):
+		fmt.Fprintf(stdout, "Final loss %.3f (the true score's loss is %.3f).\n", *s.FinalLoss, *s.ExactLossFloor)
 	default:
 		fmt.Fprintf(stdout, "Final loss %.3f.\n", *s.FinalLoss)
 	}

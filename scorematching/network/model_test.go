@@ -67,11 +67,11 @@ func hostMLP(p network.Params, x []float64) []float64 {
 	return h
 }
 
-// TestNoiseMLPApply checks Model.ApplyAt of a noise-conditional model against the host formula f([x, log sigma]) / sigma with
+// TestNoiseModelApplyAt checks Model.ApplyAt of a noise-conditional model against the host formula f([x, log sigma]) / sigma with
 // the MLP's forward pass in float64, for noise levels given as a column [B, 1], a vector [B] and
 // a scalar (one level for all rows). Tolerance: rel 1e-5 / abs 1e-5 * scale (float32 through a
 // 3-8-8-2 network; the division by sigma down to 0.01 scales values and their error alike).
-func TestNoiseMLPApply(t *testing.T) {
+func TestNoiseModelApplyAt(t *testing.T) {
 	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{8, 8}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -123,11 +123,11 @@ func TestNoiseMLPApply(t *testing.T) {
 
 func float32Round(v float64) float64 { return float64(float32(v)) }
 
-// TestNoiseMLPSaveLoad saves a noise-conditional model with network.Save (its parameters are an
+// TestNoiseModelSaveLoad saves a noise-conditional model with network.Save (its parameters are an
 // MLP's, with the kind and the noise levels), loads it with network.Load into a new store, and checks that
 // the kind and levels come back and that the loaded network's scores equal the original's
 // exactly (same float32 weights, same graph).
-func TestNoiseMLPSaveLoad(t *testing.T) {
+func TestNoiseModelSaveLoad(t *testing.T) {
 	sigmas := []float64{1, 0.1, 0.01}
 	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{16}, sigmas)
 	if err != nil {
@@ -187,7 +187,7 @@ func TestNoiseMLPSaveLoad(t *testing.T) {
 	}
 }
 
-func TestNoiseScorerErrors(t *testing.T) {
+func TestNoiseModelScorerErrors(t *testing.T) {
 	m, err := network.NewModel(network.KindNoiseMLP, 2, []int{4}, []float64{1, 0.5})
 	if err != nil {
 		t.Fatal(err)
