@@ -1,9 +1,12 @@
 package loss_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/batch"
@@ -85,5 +88,68 @@ func TestSDETrainsGaussian(t *testing.T) {
 	t.Logf("relative squared error of s(x, 0.5): %.4f", num/den)
 	if num/den > 0.02 {
 		t.Errorf("the learned score at t = 0.5 has relative squared error %.4f against -x, want below 0.02", num/den)
+	}
+}
+
+// fixedRandom returns given values for each distribution ("uniform", "normal"), whatever the
+// shape's size (which must match), as float32 constants.
+type fixedRandom map[string][]float64
+
+func (f fixedRandom) Random(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node {
+	vals := f[dist]
+	if len(vals) != shape.Size() {
+		panic(fmt.Errorf("fixed %s values: %d for shape %s", dist, len(vals), shape))
+	}
+	return graph.Const(g, testutil.Tensor32(vals, shape.Dimensions...))
+}
+
+// TestSDEAgainstJAX compares, for the golden time-conditioned network of the VP process
+// (testdata/golden/sde_vp.json, written by the JAX reference), the per-example sde loss with
+// both weightings at the reference's times and noise (drawn through DrawTimes and the loss's
+// normal draw), and the scores s(x, t). Tolerance: rel 1e-5 / abs 1e-5 * scale (float32 through
+// a 10-16-16-2 network; the loss's inputs were rounded to float32 by the graph).
+func TestSDEAgainstJAX(t *testing.T) {
+	g := testutil.LoadSDE(t)
+	s := sde.SDE{Kind: sde.Kind(g.SDE.Kind), BetaMin: g.SDE.BetaMin, BetaMax: g.SDE.BetaMax, Eps: g.SDE.Eps}
+	m, err := network.NewTimeModel(s, 2, g.Sizes[1:len(g.Sizes)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := network.SetParams(store, g.Params()); err != nil {
+		t.Fatal(err)
+	}
+	n := g.X.Shape[0]
+	for _, lw := range []bool{false, true} {
+		rnd := fixedRandom{"uniform": g.U.Data, "normal": g.Z.Data}
+		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			lm := loss.Model{Random: rnd.Random, TimeScore: func(x, tt *graph.Node) *graph.Node { return m.ApplyAtTime(scope.Store(), x, tt) }}
+			return loss.SDEPerExample(lm, s, lw, x, loss.DrawTimes(lm, s, x))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Call(testutil.Tensor32(g.X.Data, n, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := g.LossPerExample.Data
+		if lw {
+			want = g.LossLWPerExample.Data
+		}
+		testutil.Close(t, fmt.Sprintf("sde loss per example (likelihood weighting %v)", lw), testutil.Flat32(t, out[0]), want, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
+	}
+	scorer, err := network.NewScorer(testutil.Backend(t), store, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := g.X.Rows()
+	for i := range n {
+		tt := s.Eps + (1-s.Eps)*g.U.Data[i]
+		got, err := scorer.ScoresAtTime(x[i:i+1], float64(float32(tt)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testutil.Close(t, fmt.Sprintf("s(x_%d, t)", i), testutil.Flatten(got), g.TimeScores.Data[2*i:2*i+2], testutil.Tol{Rel: 1e-4, Abs: 1e-4})
 	}
 }
