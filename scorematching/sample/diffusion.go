@@ -249,6 +249,10 @@ func PC(ctx context.Context, b compute.Backend, store *model.Store, s sde.SDE, s
 		snr = DefaultSNR
 	}
 	ts, dt := r.times()
+	if s.Kind == sde.VP && s.Beta(1)*dt > 0.5 {
+		return Result{}, fmt.Errorf("%s: the vp process discretised in %d steps has beta dt = %.3g at t = 1, too large (at most 0.5): use at least %d steps",
+			who, cfg.Steps, s.Beta(1)*dt, int(math.Ceil(2*s.Beta(1)*(1-s.Eps))))
+	}
 	z := make([]float64, len(r.x))
 	for i := range cfg.Steps {
 		if err := ctx.Err(); err != nil {
