@@ -276,6 +276,9 @@ func writeOutcome(outcome *experiment.Outcome, runErr error, dir string, stdout,
 	}
 	if s.FisherRelative != nil {
 		fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", outcome.Options.FreshSamples, *s.FisherAbsolute, *s.FisherRelative)
+		if outcome.Model.TimeConditional() {
+			fmt.Fprintln(stdout, "(of the score at the least noisy time, t = eps, the hardest to learn: judge an sde model by its samples and its likelihood)")
+		}
 	} else {
 		fmt.Fprintln(stdout, "No Fisher divergence: this data set has no known score (judge it by its samples).")
 	}
