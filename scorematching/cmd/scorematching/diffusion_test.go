@@ -83,6 +83,20 @@ func TestDiffusionCommands(t *testing.T) {
 			}
 		}
 	}
+	// Any dimension: a 3-D Gaussian, its samples and its likelihood (exact and Hutchinson's).
+	cube := filepath.Join(dir, "cube")
+	mustRun(t, "train", "--dataset", "gaussian", "--data-params", "dim=3", "--loss", "sde", "--epochs", "1", "--samples", "200", "--batch", "100", "--sizes", "3,8,3", "--out", cube)
+	if stdout, _ := mustRun(t, "sample", "--model", cube, "--n", "4", "--steps", "20"); !strings.HasPrefix(stdout, "x1,x2,x3\n") || strings.Count(stdout, "\n") != 5 {
+		t.Errorf("3-D samples: %q", stdout)
+	}
+	pts3 := filepath.Join(dir, "p3.csv")
+	os.WriteFile(pts3, []byte("0.1,0.2,0.3\n-1,0,1\n"), 0o644)
+	for _, extra := range [][]string{nil, {"--hutchinson"}} {
+		stdout, _ := mustRun(t, append([]string{"likelihood", "--model", cube, "--points", pts3, "--steps", "20"}, extra...)...)
+		if !strings.HasPrefix(stdout, "x1,x2,x3,logp\n") || strings.Count(stdout, "\n") != 3 {
+			t.Errorf("3-D likelihood %v: %q", extra, stdout)
+		}
+	}
 	plain := filepath.Join(dir, "plain")
 	mustRun(t, trainArgs("--out", plain)...)
 	for _, c := range []struct {
