@@ -75,6 +75,7 @@ func DefaultOptions() Options {
 		ProjectionDist: DefaultProjectionDist,
 		Sigma:          DefaultSigma,
 		Sigmas:         GeometricSigmas(DefaultSigmaMax, DefaultSigmaMin, DefaultSigmaLevels),
+		SDE:            sde.SDE{Kind: DefaultSDE}.WithDefaults(), // SigmaMax 0: from the data.
 	}
 }
 
@@ -218,7 +219,7 @@ var registry = map[string]entry{
 			return fmt.Sprintf("%d levels, %g down to %g", n, o.Sigmas[0], o.Sigmas[n-1])
 		},
 		copies: twoCopies, kind: network.KindNoiseMLP, options: []string{OptionSigmas}},
-	"sde": {build: func(o Options) Func { return SDE(o.SDE, o.LikelihoodWeighting) },
+	"sde": {build: func(o Options) Func { return SDE(o.WithDefaults().SDE, o.LikelihoodWeighting) },
 		validate: validateSDE,
 		describe: func(o Options) string {
 			w := ""
@@ -262,10 +263,14 @@ func ByName(name string) (Func, error) {
 }
 
 // New returns the loss called name configured by o, or an error naming the unknown loss or the
-// bad option.
+// bad option. The sde loss needs its VE process's SigmaMax (0, "from the data", is filled in by a
+// run: see experiment.Options.LossConfig).
 func New(name string, o Options) (Func, error) {
 	if err := o.Validate(name); err != nil {
 		return nil, err
+	}
+	if s := o.WithDefaults().SDE; name == "sde" && s.Kind == sde.VE && s.SigmaMax == 0 {
+		return nil, fmt.Errorf("loss sde: the ve process's sigma_max is 0, which means \"from the data\": a run sets it (experiment.Options.LossConfig); give it to build the loss alone")
 	}
 	return registry[name].build(o), nil
 }
