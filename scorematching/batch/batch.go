@@ -147,3 +147,12 @@ func Recover(err *error, what string) {
 		}
 	}
 }
+
+// Rows64 cuts flat float64 data into rows of width values (sharing no memory with flat).
+func Rows64(flat []float64, width int) [][]float64 {
+	out := make([][]float64, len(flat)/width)
+	for i := range out {
+		out[i] = append([]float64(nil), flat[i*width:(i+1)*width]...)
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/sde"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
@@ -82,11 +83,49 @@ func (o Options) TrainingData() ([][]float64, error) {
 }
 
 // LossConfig returns o.LossOptions with the defaults filled in (loss.Options.WithDefaults).
-func (o Options) LossConfig() loss.Options { return o.LossOptions.WithDefaults() }
+// A VE process's zero SigmaMax is set from the data (see DataSigmaMax).
+func (o Options) LossConfig() loss.Options {
+	c := o.LossOptions.WithDefaults()
+	if c.SDE.Kind == sde.VE && c.SDE.SigmaMax == 0 {
+		if d, err := o.Data(); err == nil {
+			c.SDE.SigmaMax = DataSigmaMax(d)
+		}
+	}
+	return c
+}
+
+// DataSigmaMax is the largest noise level of a VE process for the data set d: the largest
+// distance between two of 1000 of its points (seed 1), rounded up to 2 significant digits, as
+// Song and Ermon (2020, technique 1) advise, so that the prior covers the whole data set and the
+// particles can cross between its modes. It is at least 1.
+func DataSigmaMax(d toy.Dataset) float64 {
+	pts, err := d.Sample(1000, 1)
+	if err != nil {
+		return 1
+	}
+	var m float64
+	for i := range pts {
+		for j := i + 1; j < len(pts); j++ {
+			var ss float64
+			for k := range pts[i] {
+				v := pts[i][k] - pts[j][k]
+				ss += v * v
+			}
+			m = math.Max(m, ss)
+		}
+	}
+	m = math.Sqrt(m)
+	if !(m > 1) || math.IsInf(m, 0) {
+		return 1
+	}
+	scale := math.Pow(10, math.Floor(math.Log10(m))-1)
+	return math.Ceil(m/scale) * scale
+}
 
 // Model returns the score model the run trains: the kind its loss trains (loss.Kind), on Sizes
 // with one more input (log sigma) for a noise-conditional model, which also records the loss's
-// noise levels.
+// noise levels, and network.TimeFeatures more for a time-conditioned one, which records the
+// loss's process.
 func (o Options) Model() (network.Model, error) {
 	kind, err := loss.Kind(o.Loss)
 	if err != nil {
@@ -99,11 +138,14 @@ func (o Options) Model() (network.Model, error) {
 	if o.Sizes[0] != d {
 		return network.Model{}, fmt.Errorf("a score network maps R^D to R^D: sizes %v must start and end with D (the data's dimension)", o.Sizes)
 	}
-	var sigmas []float64
-	if kind == network.KindNoiseMLP {
-		sigmas = o.LossConfig().Sigmas
+	hidden := o.Sizes[1 : len(o.Sizes)-1]
+	switch kind {
+	case network.KindNoiseMLP:
+		return network.NewModel(kind, d, hidden, o.LossConfig().Sigmas)
+	case network.KindTimeMLP:
+		return network.NewTimeModel(o.LossConfig().SDE, d, hidden)
 	}
-	return network.NewModel(kind, d, o.Sizes[1:len(o.Sizes)-1], sigmas)
+	return network.NewModel(kind, d, hidden, nil)
 }
 
 // Validate returns an error naming the first bad option.

@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/files"
+	"github.com/gosm/gosm/scorematching/likelihood"
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/network"
@@ -214,6 +216,21 @@ func (o *Outcome) ScoresAt(points [][]float64, sigma float64) ([][]float64, erro
 		return nil, fmt.Errorf("the score at point %d %v is %v, not finite in float32 (%s): nothing written", i+1, points[i], scores[i][j], cause)
 	}
 	return scores, nil
+}
+
+// Likelihood returns the model's log-density (nats) at every point by the probability-flow ODE
+// (see package likelihood); the model must be time-conditioned (trained with the sde loss).
+func (o *Outcome) Likelihood(ctx context.Context, points [][]float64, cfg likelihood.Config) (likelihood.Result, error) {
+	m := o.Model
+	if !m.TimeConditional() {
+		return likelihood.Result{}, fmt.Errorf("the log-density by the probability-flow ODE needs a model trained with the sde loss; this one is a %s model (loss %s)", m.Kind, o.Options.Loss)
+	}
+	if err := limits.Check(fmt.Sprintf("the log-density of %d points with layers %v", len(points), m.Sizes),
+		train.StepMemory(m.Sizes, len(points), m.Dim()+1)); err != nil {
+		return likelihood.Result{}, err
+	}
+	score := func(store *model.Store, x, t *graph.Node) *graph.Node { return m.ApplyAtTime(store, x, t) }
+	return likelihood.LogDensity(ctx, o.backend, o.Store, *m.SDE, score, points, cfg)
 }
 
 // Sample draws samples from the trained model with the named sampler ("" for the one its kind

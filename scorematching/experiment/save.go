@@ -19,6 +19,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/metrics"
+	"github.com/gosm/gosm/scorematching/sde"
 	"github.com/gosm/gosm/scorematching/toy"
 
 	"github.com/gosm/gosm/scorematching/network"
@@ -95,7 +96,7 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 	if d, err := spec.New(); err == nil {
 		spec = toy.SpecOf(d) // Every parameter, defaults included.
 	}
-	saved := network.Saved{Kind: o.Model.Kind, Sigmas: o.Model.Sigmas, Data: spec, Loss: o.Options.Loss,
+	saved := network.Saved{Kind: o.Model.Kind, Sigmas: o.Model.Sigmas, SDE: o.Model.SDE, Data: spec, Loss: o.Options.Loss,
 		Epochs: len(o.Result.History), Params: o.Params}
 	if err := network.Save(dir, saved); err != nil {
 		return Summary{}, err
@@ -205,13 +206,19 @@ func Load(b compute.Backend, dir string) (*Outcome, error) {
 }
 
 // optionsOf returns the options a model file records on its own: data set, loss (and noise
-// levels), sizes of the data (D, hidden..., D) and the epochs it trained.
+// levels or process), sizes of the data (D, hidden..., D) and the epochs it trained.
 func optionsOf(s network.Saved) Options {
 	o := Options{Dataset: s.Data.Name, DataParams: s.Data.Params, Loss: s.Loss, Sizes: append([]int(nil), s.Sizes...)}
 	o.Train.Epochs = s.Epochs
-	if s.Kind == network.KindNoiseMLP {
+	switch s.Kind {
+	case network.KindNoiseMLP:
 		o.Sizes[0]--
 		o.LossOptions.Sigmas = s.Sigmas
+	case network.KindTimeMLP:
+		o.Sizes[0] -= network.TimeFeatures
+		if s.SDE != nil {
+			o.LossOptions.SDE = *s.SDE
+		}
 	}
 	return o
 }
@@ -228,7 +235,7 @@ func (o *Outcome) checkSameRun(saved network.Saved) error {
 	if d, err := spec.New(); err == nil {
 		spec = toy.SpecOf(d)
 	}
-	if got.Kind != want.Kind || !slices.Equal(got.Sizes, want.Sizes) || !slices.Equal(got.Sigmas, want.Sigmas) ||
+	if got.Kind != want.Kind || !slices.Equal(got.Sizes, want.Sizes) || !slices.Equal(got.Sigmas, want.Sigmas) || !sameSDE(got.SDE, want.SDE) ||
 		saved.Loss != o.Options.Loss || saved.Data.String() != spec.String() {
 		return fmt.Errorf("%s (%s model %v, %s, loss %s) and %s (%s model %v, %s, loss %s) are from different runs",
 			network.FileName, got.Kind, got.Sizes, saved.Data, saved.Loss, SummaryFile, want.Kind, want.Sizes, spec, o.Options.Loss)
@@ -258,4 +265,9 @@ func readLog(path string) ([]train.Record, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// sameSDE reports whether two models' processes are the same (or both absent).
+func sameSDE(a, b *sde.SDE) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }

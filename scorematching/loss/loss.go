@@ -31,6 +31,9 @@ type Model struct {
 	// network.Model.ApplyAt of a noise-conditional model) that NCSN trains; without it NCSN reads Score as a network on the packed
 	// rows [x, log sigma] (see PackedNoiseScore).
 	NoiseScore NoiseScoreFunc
+	// TimeScore, if set, is the time-conditioned network s(x, t) (t a [B, 1] column; e.g.
+	// network.Model.ApplyAtTime of a time-conditioned model) that the sde loss trains.
+	TimeScore TimeScoreFunc
 	// Random draws noise of the given shape from the training's seeded generator, fresh at every
 	// step (dist is "normal" for N(0, 1) or "uniform" for U[0, 1)). The stochastic losses (sliced,
 	// denoising) need it; train sets it from the model.Store's random state.

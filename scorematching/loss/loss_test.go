@@ -155,7 +155,7 @@ func TestByNameUnknown(t *testing.T) {
 			t.Errorf("ByName(%q): error %q should quote the name and list the known losses", name, err)
 		}
 	}
-	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,denoising,exact,ncsn,sliced,sliced-vr" {
+	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,denoising,exact,ncsn,sde,sliced,sliced-vr" {
 		t.Errorf("Names() = %s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/sde"
 )
 
 // Options configure the losses that take parameters; they are the command's flags. A field that a
@@ -22,6 +23,13 @@ type Options struct {
 	Sigma float64
 	// Sigmas are the noise levels of "ncsn", largest first (--sigmas min,max,n; see ParseSigmas).
 	Sigmas []float64
+	// SDE is the forward process of "sde" (--sde ve|vp, --sigma-min, --sigma-max, --beta-min,
+	// --beta-max; zero parameters take the defaults of sde.SDE.WithDefaults, and a zero SigmaMax
+	// is set from the data by the run, see experiment).
+	SDE sde.SDE `json:"sde,omitempty"`
+	// LikelihoodWeighting weights the "sde" loss by g(t)^2 instead of std(t)^2
+	// (--likelihood-weighting).
+	LikelihoodWeighting bool `json:"likelihood_weighting,omitempty"`
 }
 
 // Defaults of the parameterised losses, chosen for the blog's ring (radius 1, radial std 0.1).
@@ -52,7 +60,10 @@ const (
 	// model 3-64-128-64-2, Adam 1e-3, batch 512, 2850 steps, xla:cpu, one seed), relative Fisher
 	// divergence of s(x, sigma_min) to the true score: sigma_min 0.05: 0.065, 0.03: 0.15,
 	// 0.02: 0.31, 0.01: 0.60.
-	DefaultSigmaMax    = 1.0
+	DefaultSigmaMax = 1.0
+	// DefaultSDE is the process of the "sde" loss: VE, whose largest noise level is set from the
+	// data's extent, so that it suits every toy set (VP assumes data of scale about 1).
+	DefaultSDE         = sde.VE
 	DefaultSigmaMin    = 0.05
 	DefaultSigmaLevels = 10
 )
@@ -64,6 +75,7 @@ func DefaultOptions() Options {
 		ProjectionDist: DefaultProjectionDist,
 		Sigma:          DefaultSigma,
 		Sigmas:         GeometricSigmas(DefaultSigmaMax, DefaultSigmaMin, DefaultSigmaLevels),
+		SDE:            sde.SDE{Kind: DefaultSDE}.WithDefaults(), // SigmaMax 0: from the data.
 	}
 }
 
@@ -83,6 +95,10 @@ func (o Options) WithDefaults() Options {
 	if len(o.Sigmas) == 0 {
 		o.Sigmas = d.Sigmas
 	}
+	if o.SDE.Kind == "" {
+		o.SDE.Kind = DefaultSDE
+	}
+	o.SDE = o.SDE.WithDefaults()
 	return o
 }
 
@@ -128,11 +144,18 @@ const (
 	OptionProjectionDist = "projection-dist"
 	OptionSigma          = "sigma"
 	OptionSigmas         = "sigmas"
+	OptionSDE            = "sde"
+	OptionSigmaMin       = "sigma-min"
+	OptionSigmaMax       = "sigma-max"
+	OptionBetaMin        = "beta-min"
+	OptionBetaMax        = "beta-max"
+	OptionLikelihood     = "likelihood-weighting"
 )
 
 // OptionNames lists the names of the fields of Options.
 func OptionNames() []string {
-	return []string{OptionProjections, OptionProjectionDist, OptionSigma, OptionSigmas}
+	return []string{OptionProjections, OptionProjectionDist, OptionSigma, OptionSigmas,
+		OptionSDE, OptionSigmaMin, OptionSigmaMax, OptionBetaMin, OptionBetaMax, OptionLikelihood}
 }
 
 // UsesOption reports whether the loss called name uses the option (one of OptionNames).
@@ -196,6 +219,31 @@ var registry = map[string]entry{
 			return fmt.Sprintf("%d levels, %g down to %g", n, o.Sigmas[0], o.Sigmas[n-1])
 		},
 		copies: twoCopies, kind: network.KindNoiseMLP, options: []string{OptionSigmas}},
+	"sde": {build: func(o Options) Func { return SDE(o.WithDefaults().SDE, o.LikelihoodWeighting) },
+		validate: validateSDE,
+		describe: func(o Options) string {
+			w := ""
+			if o.LikelihoodWeighting {
+				w = ", likelihood weighting"
+			}
+			return o.SDE.String() + w
+		},
+		copies: twoCopies, kind: network.KindTimeMLP,
+		options: []string{OptionSDE, OptionSigmaMin, OptionSigmaMax, OptionBetaMin, OptionBetaMax, OptionLikelihood}},
+}
+
+// validateSDE checks the process of the sde loss, its zero fields taking their defaults; a VE
+// process's zero SigmaMax is allowed (the run sets it from the data).
+func validateSDE(o Options) error {
+	s := o.SDE
+	if s.Kind == "" {
+		s.Kind = DefaultSDE
+	}
+	s = s.WithDefaults()
+	if s.Kind == sde.VE && s.SigmaMax == 0 {
+		s.SigmaMax = 2 * s.SigmaMin // Any valid value: the run sets it from the data.
+	}
+	return s.Validate()
 }
 
 // lookup returns the registry entry of the loss called name, or an error listing the known ones.
@@ -215,10 +263,14 @@ func ByName(name string) (Func, error) {
 }
 
 // New returns the loss called name configured by o, or an error naming the unknown loss or the
-// bad option.
+// bad option. The sde loss needs its VE process's SigmaMax (0, "from the data", is filled in by a
+// run: see experiment.Options.LossConfig).
 func New(name string, o Options) (Func, error) {
 	if err := o.Validate(name); err != nil {
 		return nil, err
+	}
+	if s := o.WithDefaults().SDE; name == "sde" && s.Kind == sde.VE && s.SigmaMax == 0 {
+		return nil, fmt.Errorf("loss sde: the ve process's sigma_max is 0, which means \"from the data\": a run sets it (experiment.Options.LossConfig); give it to build the loss alone")
 	}
 	return registry[name].build(o), nil
 }

@@ -13,10 +13,11 @@ import (
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/sde"
 )
 
 func TestNamesListsEveryLoss(t *testing.T) {
-	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,denoising,exact,ncsn,sliced,sliced-vr" {
+	if got := strings.Join(loss.Names(), ","); got != "blog-flawed,denoising,exact,ncsn,sde,sliced,sliced-vr" {
 		t.Errorf("Names() = %s", got)
 	}
 	for _, name := range loss.Names() {
@@ -28,14 +29,20 @@ func TestNamesListsEveryLoss(t *testing.T) {
 
 // evalLoss evaluates fn and the gradient norm of its weights on 32 points of N(0, I) in 2-D, with
 // the store's generator seeded by seed: a plain 2-16-2 MLP, or for a noise-conditional loss a
-// 3-16-2 noise-conditional model seen through train's packed loss.Model (Score = the underlying MLP).
-func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (value, gradNorm float64) {
+// 3-16-2 noise-conditional model seen through train's packed loss.Model (Score = the underlying MLP),
+// or for a time-conditioned loss a 10-16-2 time-conditioned model of the VE process with
+// sigma_max 2 (TimeScore = its ApplyAtTime).
+func evalLoss(t *testing.T, fn loss.Func, kind network.Kind, seed int64) (value, gradNorm float64) {
 	t.Helper()
 	sizes := []int{2, 16, 2}
-	if noiseConditional {
+	switch kind {
+	case network.KindNoiseMLP:
 		sizes = []int{3, 16, 2}
+	case network.KindTimeMLP:
+		sizes = []int{2 + network.TimeFeatures, 16, 2}
 	}
 	mlp := network.MLP{Sizes: sizes}
+	timeModel, _ := network.NewTimeModel(sde.SDE{Kind: sde.VE, SigmaMax: 2}.WithDefaults(), 2, []int{16})
 	store := model.NewStore()
 	if err := mlp.Init(store, 1); err != nil {
 		t.Fatal(err)
@@ -47,6 +54,9 @@ func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (va
 		st := scope.Store()
 		m := lossModel(mlp, st, false)
 		m.Random = storeRandom(st)
+		if kind == network.KindTimeMLP {
+			m.TimeScore = func(x, tt *graph.Node) *graph.Node { return timeModel.ApplyAtTime(st, x, tt) }
+		}
 		l := fn(m, x)
 		var sq *graph.Node
 		for i := range mlp.NumLayers() {
@@ -73,15 +83,21 @@ func evalLoss(t *testing.T, fn loss.Func, noiseConditional bool, seed int64) (va
 	return testutil.Flat32(t, out[0])[0], testutil.Flat32(t, out[1])[0]
 }
 
-// TestEveryLossRuns builds every registered loss with its defaults, evaluates it and its gradient
-// with respect to the weights, and checks that both are finite and the gradient is not zero.
+// TestEveryLossRuns builds every registered loss with its defaults (the sde loss's VE process with
+// sigma_max 2, which a run sets from the data), evaluates it and its gradient with respect to the
+// weights, and checks that both are finite and the gradient is not zero.
 func TestEveryLossRuns(t *testing.T) {
 	for _, name := range loss.Names() {
-		fn, err := loss.ByName(name)
+		o := loss.DefaultOptions()
+		if name == "sde" {
+			o.SDE.SigmaMax = 2
+		}
+		fn, err := loss.New(name, o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, g := evalLoss(t, fn, loss.NoiseConditional(name), 3)
+		kind, _ := loss.Kind(name)
+		v, g := evalLoss(t, fn, kind, 3)
 		t.Logf("%s: loss %.5g, |gradient| %.4g", name, v, g)
 		if math.IsNaN(v) || math.IsInf(v, 0) || !(g > 0) || math.IsInf(g, 0) {
 			t.Errorf("%s: loss %v, gradient norm %v", name, v, g)
@@ -112,7 +128,7 @@ func TestByNameDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nc := loss.NoiseConditional(c.name)
+		nc, _ := loss.Kind(c.name)
 		got, _ := evalLoss(t, fn, nc, 8)
 		same, _ := evalLoss(t, c.same, nc, 8)
 		another, _ := evalLoss(t, c.another, nc, 8)
@@ -232,7 +248,8 @@ func TestWithDefaults(t *testing.T) {
 	if got, want := (loss.Options{}).WithDefaults(), loss.DefaultOptions(); !reflect.DeepEqual(got, want) {
 		t.Errorf("zero Options with defaults = %+v, want %+v", got, want)
 	}
-	o := loss.Options{Projections: 3, ProjectionDist: loss.Gaussian, Sigma: 0.2, Sigmas: []float64{1, 0.5}}
+	o := loss.Options{Projections: 3, ProjectionDist: loss.Gaussian, Sigma: 0.2, Sigmas: []float64{1, 0.5},
+		SDE: sde.SDE{Kind: sde.VP, BetaMin: 0.2, BetaMax: 10, Eps: 1e-4}}
 	if got := o.WithDefaults(); !reflect.DeepEqual(got, o) {
 		t.Errorf("set Options with defaults = %+v, want them unchanged", got)
 	}
@@ -253,6 +270,7 @@ func TestRegistryKinds(t *testing.T) {
 		"sliced-vr":   {network.KindMLP, true},
 		"denoising":   {network.KindMLP, false},
 		"ncsn":        {network.KindNoiseMLP, false},
+		"sde":         {network.KindTimeMLP, false},
 	}
 	if names := loss.Names(); len(names) != len(want) {
 		t.Errorf("losses %v, want %d", names, len(want))
@@ -267,7 +285,8 @@ func TestRegistryKinds(t *testing.T) {
 	// The options each loss uses, and the losses using each option.
 	for option, users := range map[string]string{
 		loss.OptionProjections: "sliced,sliced-vr", loss.OptionProjectionDist: "sliced,sliced-vr",
-		loss.OptionSigma: "denoising", loss.OptionSigmas: "ncsn",
+		loss.OptionSigma: "denoising", loss.OptionSigmas: "ncsn", loss.OptionSDE: "sde", loss.OptionSigmaMin: "sde",
+		loss.OptionSigmaMax: "sde", loss.OptionBetaMin: "sde", loss.OptionBetaMax: "sde", loss.OptionLikelihood: "sde",
 	} {
 		if got := strings.Join(loss.OptionUsers(option), ","); got != users {
 			t.Errorf("option %s is used by %s, want %s", option, got, users)
@@ -276,7 +295,7 @@ func TestRegistryKinds(t *testing.T) {
 			t.Errorf("exact or an unknown loss uses %s", option)
 		}
 	}
-	if len(loss.OptionNames()) != 4 {
+	if len(loss.OptionNames()) != 10 {
 		t.Errorf("OptionNames() = %v", loss.OptionNames())
 	}
 	if _, err := loss.Kind("ssm"); err == nil || !strings.Contains(err.Error(), "sliced-vr") {

@@ -17,7 +17,7 @@ import (
 type Scorer struct {
 	model    Model
 	exec     *model.Exec // s(x): Model.Apply.
-	at       *model.Exec // s(x, sigma): Model.ApplyAt (noise-conditional models).
+	at       *model.Exec // s(x, sigma): Model.ApplyAt (noise-conditional models), or s(x, t): Model.ApplyAtTime.
 	jacobian *model.Exec
 }
 
@@ -33,11 +33,18 @@ func NewScorer(backend compute.Backend, store *model.Store, m Model) (*Scorer, e
 	}); err != nil {
 		return nil, fmt.Errorf("building the score evaluation: %w", err)
 	}
-	if m.NoiseConditional() {
+	switch {
+	case m.NoiseConditional():
 		if s.at, err = model.NewExec(backend, store, func(scope *model.Scope, x, sigma *graph.Node) *graph.Node {
 			return m.ApplyAt(scope.Store(), x, sigma)
 		}); err != nil {
 			return nil, fmt.Errorf("building the noise-conditional score evaluation: %w", err)
+		}
+	case m.TimeConditional():
+		if s.at, err = model.NewExec(backend, store, func(scope *model.Scope, x, t *graph.Node) *graph.Node {
+			return m.ApplyAtTime(scope.Store(), x, t)
+		}); err != nil {
+			return nil, fmt.Errorf("building the time-conditioned score evaluation: %w", err)
 		}
 	}
 	if s.jacobian, err = model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
@@ -79,6 +86,22 @@ func (s *Scorer) ScoresAt(points [][]float64, sigma float64) (scores [][]float64
 		return nil, err
 	}
 	res, err := s.call(s.at, points, float32(sigma))
+	if err != nil {
+		return nil, err
+	}
+	return batch.Rows(res, s.model.Dim()), nil
+}
+
+// ScoresAtTime returns s(x, t) of a time-conditioned model for every row x of points, all at
+// time t in [Eps, 1] of its SDE.
+func (s *Scorer) ScoresAtTime(points [][]float64, t float64) (scores [][]float64, err error) {
+	if !s.model.TimeConditional() {
+		return nil, fmt.Errorf("a %s model takes no time", s.model.Kind)
+	}
+	if !(t >= s.model.SDE.Eps && t <= 1) {
+		return nil, fmt.Errorf("time t must be in [%g, 1], got %v", s.model.SDE.Eps, t)
+	}
+	res, err := s.call(s.at, points, float32(t))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/sde"
 )
 
 // Kind says how a score model's MLP is called: a plain score network s(x), or a noise-conditional
@@ -27,6 +29,15 @@ const (
 	// as in NCSNv2 (Song and Ermon, 2020): the score of data perturbed at level sigma has size about
 	// 1/sigma, so f stays of order 1 at every level and the sigma^2-weighted loss is 0.5 ||f + z||^2.
 	KindNoiseMLP Kind = "noise-mlp"
+	// KindTimeMLP is a time-conditioned score network s(x, t) of a score SDE (package sde), an
+	// MLP f with sizes D+TimeFeatures, ..., D:
+	//
+	//	s(x, t) = f([x, e(t)]) / std(t)
+	//
+	// where e(t) are sinusoidal features of t (see TimeFeatures) and std(t) the SDE's kernel
+	// std, so that f stays of order 1 at every time and the std^2-weighted denoising loss is
+	// 0.5 ||f + z||^2, as for KindNoiseMLP.
+	KindTimeMLP Kind = "time-mlp"
 )
 
 // Model is a score model: an MLP (tanh between layers) and how to call it. A noise-conditional
@@ -35,23 +46,42 @@ const (
 type Model struct {
 	Kind   Kind      `json:"kind"`
 	Sizes  []int     `json:"sizes"`
-	Sigmas []float64 `json:"sigmas,omitempty"`
+	Sigmas []float64 `json:"sigmas,omitempty"` // KindNoiseMLP: the noise levels, largest first.
+	SDE    *sde.SDE  `json:"sde,omitempty"`    // KindTimeMLP: the process whose scores it learns.
 }
 
 // NewModel returns the model of the given kind for dim-dimensional data with the given hidden
 // widths (sizes dim, hidden..., dim; dim+1, hidden..., dim for a noise-conditional model) and
 // noise levels (noise-conditional models only), checked by Validate.
 func NewModel(kind Kind, dim int, hidden []int, sigmas []float64) (Model, error) {
-	in := dim
-	if kind == KindNoiseMLP {
-		in++
-	}
-	m := Model{Kind: kind, Sizes: append(append([]int{in}, hidden...), dim), Sigmas: sigmas}
+	m := Model{Kind: kind, Sizes: append(append([]int{dim + kind.extraInputs()}, hidden...), dim), Sigmas: sigmas}
 	return m, m.Validate()
+}
+
+// NewTimeModel returns the time-conditioned model (KindTimeMLP) of the process s for
+// dim-dimensional data with the given hidden widths, checked by Validate.
+func NewTimeModel(s sde.SDE, dim int, hidden []int) (Model, error) {
+	m := Model{Kind: KindTimeMLP, Sizes: append(append([]int{dim + TimeFeatures}, hidden...), dim), SDE: &s}
+	return m, m.Validate()
+}
+
+// extraInputs is how many inputs a model of the kind takes besides x: 1 (log sigma) for
+// KindNoiseMLP, TimeFeatures for KindTimeMLP, none for KindMLP.
+func (k Kind) extraInputs() int {
+	switch k {
+	case KindNoiseMLP:
+		return 1
+	case KindTimeMLP:
+		return TimeFeatures
+	}
+	return 0
 }
 
 // NoiseConditional reports whether the model is s(x, sigma) (KindNoiseMLP).
 func (m Model) NoiseConditional() bool { return m.Kind == KindNoiseMLP }
+
+// TimeConditional reports whether the model is s(x, t) of a score SDE (KindTimeMLP).
+func (m Model) TimeConditional() bool { return m.Kind == KindTimeMLP }
 
 // MLP returns the underlying MLP.
 func (m Model) MLP() MLP { return MLP{Sizes: m.Sizes} }
@@ -73,8 +103,8 @@ func (m Model) Validate() error {
 		if in != out {
 			return fmt.Errorf("a model of kind %q maps R^D to R^D, but its sizes %v have input size %d and output size %d", KindMLP, m.Sizes, in, out)
 		}
-		if len(m.Sigmas) > 0 {
-			return fmt.Errorf("a model of kind %q has no noise levels, got %d", KindMLP, len(m.Sigmas))
+		if len(m.Sigmas) > 0 || m.SDE != nil {
+			return fmt.Errorf("a model of kind %q has no noise levels or SDE, got %d levels and SDE %v", KindMLP, len(m.Sigmas), m.SDE)
 		}
 	case KindNoiseMLP:
 		if in != out+1 {
@@ -86,17 +116,31 @@ func (m Model) Validate() error {
 				return err
 			}
 		}
+	case KindTimeMLP:
+		if in != out+TimeFeatures {
+			return fmt.Errorf("a model of kind %q takes D+%d inputs (x and the time features) for D outputs, but its sizes %v have input size %d and output size %d",
+				KindTimeMLP, TimeFeatures, m.Sizes, in, out)
+		}
+		if m.SDE == nil {
+			return fmt.Errorf("a model of kind %q needs its SDE", KindTimeMLP)
+		}
+		if len(m.Sigmas) > 0 {
+			return fmt.Errorf("a model of kind %q has no noise levels, got %d", KindTimeMLP, len(m.Sigmas))
+		}
+		if err := m.SDE.Validate(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("model kind %q is not one this program knows (%q or %q)", m.Kind, KindMLP, KindNoiseMLP)
+		return fmt.Errorf("model kind %q is not one this program knows (%q, %q or %q)", m.Kind, KindMLP, KindNoiseMLP, KindTimeMLP)
 	}
 	return nil
 }
 
 // CheckScoreDim returns an error unless m is a valid model (Validate) of dim-dimensional data:
 // sizes dim, ..., dim for a plain model (see MLP.CheckScoreDim), dim+1, ..., dim for a
-// noise-conditional one.
+// noise-conditional one, dim+TimeFeatures, ..., dim for a time-conditioned one.
 func (m Model) CheckScoreDim(dim int) error {
-	if !m.NoiseConditional() {
+	if m.Kind == KindMLP {
 		if err := m.MLP().CheckScoreDim(dim); err != nil {
 			return err
 		}
@@ -106,7 +150,11 @@ func (m Model) CheckScoreDim(dim int) error {
 		return err
 	}
 	if m.Dim() != dim {
-		return fmt.Errorf("a noise-conditional score network for %d-D data must have sizes %d, ..., %d, but sizes are %v", dim, dim+1, dim, m.Sizes)
+		what := "a noise-conditional"
+		if m.TimeConditional() {
+			what = "a time-conditioned"
+		}
+		return fmt.Errorf("%s score network for %d-D data must have sizes %d, ..., %d, but sizes are %v", what, dim, dim+m.Kind.extraInputs(), dim, m.Sizes)
 	}
 	return nil
 }
@@ -133,8 +181,11 @@ func (m Model) GetParams(store *model.Store) (Params, error) { return m.MLP().Ge
 
 // Apply returns the model's score of a batch x [B, D]: s(x) for a plain model, s(x, sigma_L) at
 // the smallest noise level for a noise-conditional one (it panics if the model records no
-// levels). The variables must be in the store (Init, SetParams).
+// levels), s(x, eps) at the smallest time for a time-conditioned one. The variables must be in the store (Init, SetParams).
 func (m Model) Apply(store *model.Store, x *graph.Node) *graph.Node {
+	if m.TimeConditional() {
+		return m.ApplyAtTime(store, x, graph.ConstAs(x, m.SDE.Eps))
+	}
 	if !m.NoiseConditional() {
 		return m.MLP().Apply(store, x)
 	}

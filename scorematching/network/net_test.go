@@ -528,7 +528,7 @@ func TestLoadChecksKind(t *testing.T) {
 		{"noise-mlp", []int{3, 4, 2}, network.KindNoiseMLP, []float64{1, 0.1}, ""},
 		{"noise-mlp without levels", []int{3, 4, 2}, network.KindNoiseMLP, nil, ""},
 		{"mlp with output != input", []int{3, 4, 2}, network.KindMLP, nil, `kind "mlp" maps R^D to R^D, but its sizes [3 4 2]`},
-		{"mlp with noise levels", []int{2, 4, 2}, network.KindMLP, []float64{1}, `kind "mlp" has no noise levels, got 1`},
+		{"mlp with noise levels", []int{2, 4, 2}, network.KindMLP, []float64{1}, `kind "mlp" has no noise levels or SDE, got 1 levels`},
 		{"noise-mlp with input == output", []int{2, 4, 2}, network.KindNoiseMLP, nil, `kind "noise-mlp" takes D+1 inputs (x and log sigma) for D outputs, but its sizes [2 4 2]`},
 		{"noise-mlp with two extra inputs", []int{4, 4, 2}, network.KindNoiseMLP, nil, "sizes [4 4 2]"},
 		{"noise-mlp with a negative level", []int{3, 4, 2}, network.KindNoiseMLP, []float64{1, -0.1}, "noise level 1: noise level sigma must be positive and finite, got -0.1"},

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/gosm/gosm/scorematching/files"
+	"github.com/gosm/gosm/scorematching/sde"
 	"github.com/gosm/gosm/scorematching/toy"
 )
 
@@ -27,6 +28,7 @@ type Saved struct {
 	Version int       `json:"version"`
 	Kind    Kind      `json:"kind"`
 	Sigmas  []float64 `json:"sigmas,omitempty"` // Noise-conditional models: the levels trained on, largest first.
+	SDE     *sde.SDE  `json:"sde,omitempty"`    // Time-conditioned models: their process.
 	Data    toy.Spec  `json:"data"`             // The data set trained on (Name "" if unknown).
 	Loss    string    `json:"loss,omitempty"`   // The loss trained with.
 	Epochs  int       `json:"epochs"`           // Epochs completed.
@@ -34,7 +36,9 @@ type Saved struct {
 }
 
 // Model returns the saved score model (kind, sizes, noise levels).
-func (s Saved) Model() Model { return Model{Kind: s.Kind, Sizes: s.Sizes, Sigmas: s.Sigmas} }
+func (s Saved) Model() Model {
+	return Model{Kind: s.Kind, Sizes: s.Sizes, Sigmas: s.Sigmas, SDE: s.SDE}
+}
 
 // Save writes s as dir/model.json (Format and Version are set here), creating dir if needed.
 // The file is written to a temporary name and renamed, so an interrupted save never leaves a

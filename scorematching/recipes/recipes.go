@@ -218,14 +218,19 @@ func (r Recipe) validate(o experiment.Options) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("dataset %s: %w", r.Dataset, err)
 	}
+	diffusion := r.Sampler == sample.SamplerEM || r.Sampler == sample.SamplerPC || r.Sampler == sample.SamplerODE
 	switch {
-	case r.Sampler != sample.SamplerLangevin && r.Sampler != sample.SamplerAnnealed:
-		return fmt.Errorf("dataset %s: unknown sampler %q (want %s or %s)", r.Dataset, r.Sampler, sample.SamplerLangevin, sample.SamplerAnnealed)
+	case !slices.Contains(sample.Samplers(), r.Sampler):
+		return fmt.Errorf("dataset %s: unknown sampler %q (want one of %v)", r.Dataset, r.Sampler, sample.Samplers())
 	case r.Sampler == sample.SamplerAnnealed && !loss.NoiseConditional(r.Loss):
 		return fmt.Errorf("dataset %s: annealed Langevin needs a noise-conditional network (loss ncsn), not %s", r.Dataset, r.Loss)
+	case diffusion && r.Loss != "sde":
+		return fmt.Errorf("dataset %s: sampler %s needs a time-conditioned network (loss sde), not %s", r.Dataset, r.Sampler, r.Loss)
 	case r.Steps <= 0:
 		return fmt.Errorf("dataset %s: sampler steps must be positive, got %d", r.Dataset, r.Steps)
-	case !(r.StepSize > 0) || math.IsInf(r.StepSize, 0):
+	case diffusion && r.StepSize != 0:
+		return fmt.Errorf("dataset %s: the diffusion sampler %s takes no step size (the SDE sets it), got %v", r.Dataset, r.Sampler, r.StepSize)
+	case !diffusion && (!(r.StepSize > 0) || math.IsInf(r.StepSize, 0)):
 		return fmt.Errorf("dataset %s: sampler step size must be positive and finite, got %v", r.Dataset, r.StepSize)
 	case r.Particles < 2:
 		return fmt.Errorf("dataset %s: at least 2 particles are needed, got %d", r.Dataset, r.Particles)

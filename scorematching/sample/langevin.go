@@ -131,6 +131,13 @@ type Config struct {
 	Chunk int
 	// Progress, if set, is called after every chunk with the number of steps done and the total.
 	Progress func(done, total int)
+	// SNR is the signal-to-noise ratio r of the Langevin corrector of predictor-corrector sampling
+	// (PC): each corrector step has size 2 alpha (r ||z|| / ||s||)^2; 0 means DefaultSNR.
+	SNR float64
+	// Tolerance, if positive, makes the probability-flow ODE sampler (ProbabilityFlow) adaptive:
+	// Dormand-Prince 5(4) with relative and absolute tolerance Tolerance (Steps is then its step
+	// budget); 0 runs Steps fixed RK4 steps.
+	Tolerance float64
 }
 
 // Result holds the particles at the end and, if asked for, their trajectories.
@@ -141,6 +148,8 @@ type Result struct {
 	Trajectories [][][]float64
 	// TrajectorySteps are the step numbers of the recorded positions (0 is the start).
 	TrajectorySteps []int
+	// Evals, for ProbabilityFlow, is the number of score evaluations (per particle).
+	Evals int
 	// Levels, for Annealed only, are the particles at the end of each noise level (Levels[i] after
 	// level i; the last one equals Samples). Only filled when KeepLevels is set.
 	Levels [][][]float64

@@ -418,15 +418,20 @@ func newLossEvaluator(b compute.Backend, store *model.Store, m network.Model, lo
 func LossModel(m network.Model, store *model.Store) loss.Model {
 	var trace loss.TraceFunc
 	var noiseScore loss.NoiseScoreFunc
-	if m.NoiseConditional() {
+	var timeScore loss.TimeScoreFunc
+	switch {
+	case m.NoiseConditional():
 		noiseScore = func(x, sigma *graph.Node) *graph.Node { return m.ApplyAt(store, x, sigma) }
-	} else {
+	case m.TimeConditional():
+		timeScore = func(x, t *graph.Node) *graph.Node { return m.ApplyAtTime(store, x, t) }
+	default:
 		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.MLP().ApplyWithTrace(store, x) }
 	}
 	return loss.Model{
 		Score:         func(x *graph.Node) *graph.Node { return m.MLP().Apply(store, x) },
 		ScoreAndTrace: trace,
 		NoiseScore:    noiseScore,
+		TimeScore:     timeScore,
 		Random: func(g *graph.Graph, dist string, shape shapes.Shape) *graph.Node {
 			if dist == "uniform" {
 				return store.RandomUniform(g, shape)

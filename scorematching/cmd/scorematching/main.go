@@ -4,10 +4,11 @@
 // Usage:
 //
 //	scorematching reproduce --out DIR [--epochs N] [--seed S]
-//	scorematching train --dataset ring --loss exact --epochs N --batch B --lr LR --seed S --out DIR
+//	scorematching train --dataset ring --loss exact|sliced|denoising|ncsn|sde [--sde ve|vp] --epochs N --batch B --lr LR --seed S --out DIR
 //	scorematching score --model DIR --points FILE
 //	scorematching bench --workload blog|dim|sample [--steps N] [--backend CONFIG]
-//	scorematching sample --model DIR [--sampler langevin|annealed] [--n N] [--steps K] [--step-size E] [--seed S] [--plot FILE]
+//	scorematching sample --model DIR [--sampler langevin|annealed|em|pc|ode] [--n N] [--steps K] [--step-size E] [--snr R] [--tolerance T] [--seed S] [--plot FILE]
+//	scorematching likelihood --model DIR --points FILE [--steps N] [--tolerance T] [--hutchinson]
 //	scorematching datasets
 //	scorematching lab [--port N] [--no-browser] [--install-only] [--no-xla]
 //
@@ -38,13 +39,14 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"reproduce": {"the blog end to end: sample the ring, train with the exact loss, draw the scores", runReproduce},
-	"train":     {"train a score network on a data set and write the model, log and figures", runTrain},
-	"score":     {"print the learned score at points read from a CSV file", runScore},
-	"bench":     {"time a workload (blog, dim, sample) and print one JSON line per measurement", runBench},
-	"lab":       {"set up (once) and start JupyterLab on the notebooks", runLab},
-	"sample":    {"draw samples from a trained model with Langevin dynamics (CSV x,y on stdout)", runSample},
-	"datasets":  {"list the toy data sets and their parameters", runDatasets},
+	"reproduce":  {"the blog end to end: sample the ring, train with the exact loss, draw the scores", runReproduce},
+	"train":      {"train a score network on a data set and write the model, log and figures", runTrain},
+	"score":      {"print the learned score at points read from a CSV file", runScore},
+	"bench":      {"time a workload (blog, dim, sample) and print one JSON line per measurement", runBench},
+	"lab":        {"set up (once) and start JupyterLab on the notebooks", runLab},
+	"sample":     {"draw samples from a trained model: Langevin, annealed, or for sde models reverse SDE, predictor-corrector, ODE (CSV on stdout)", runSample},
+	"likelihood": {"print a model's log-density (nats) at points read from a CSV file, by the probability-flow ODE (sde models)", runLikelihood},
+	"datasets":   {"list the toy data sets and their parameters", runDatasets},
 }
 
 // errUsage marks errors for which the usage was already printed: run exits 2.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -17,9 +18,11 @@ import (
 )
 
 func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("sample", "--model DIR [--sampler langevin|annealed] [--n N] [--steps K] [--step-size E] [--seed S] [--plot FILE]", stderr)
+	fs := newFlags("sample", "--model DIR [--sampler langevin|annealed|em|pc|ode] [--n N] [--steps K] [--step-size E] [--snr R] [--tolerance T] [--seed S] [--plot FILE]", stderr)
 	modelDir := fs.String("model", "", "model directory written by train (required)")
-	sampler := fs.String("sampler", "", "langevin or annealed (noise-conditional models only); default: the one the model's kind calls for (annealed for a noise-conditional model, which langevin runs at its smallest noise level)")
+	sampler := fs.String("sampler", "", "langevin, annealed (noise-conditional models), em, pc or ode (models trained with --loss sde); default: the one the model's kind calls for (annealed for a noise-conditional model, pc for an sde one; langevin uses the smallest noise level or time)")
+	snr := fs.Float64("snr", 0, fmt.Sprintf("pc: the corrector's signal-to-noise ratio (0: %g)", sample.DefaultSNR))
+	tolerance := fs.Float64("tolerance", 0, "ode: integrate adaptively (Dormand-Prince) at this tolerance, --steps being its step budget (0: --steps fixed RK4 steps)")
 	n := fs.Int("n", 1000, "number of samples (particles)")
 	steps := fs.Int("steps", 1000, "Langevin steps (annealed: steps per noise level)")
 	stepSize := fs.Float64("step-size", 1e-3, "step size eps (annealed: at the smallest noise level)")
@@ -57,15 +60,28 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		*sampler = sample.DefaultSampler(run.Model)
 	}
 	dim := run.Model.Dim()
+	window, _ := run.Window()
 	if *box == 0 {
-		*box, _ = run.Window()
+		*box = window
 	}
 	keep := max(*steps/50, 1)
 	if *sampler == sample.SamplerAnnealed {
 		keep *= len(run.Model.Sigmas)
 	}
-	res, err := run.Sample(ctx, *sampler, sample.Config{N: *n, Steps: *steps, StepSize: *stepSize, Seed: *seed, Box: *box, Dim: dim,
-		KeepEvery: keep, TrajectoryPoints: min(plottedPaths, *n)})
+	cfg := sample.Config{N: *n, Steps: *steps, Seed: *seed, Dim: dim, KeepEvery: keep, TrajectoryPoints: min(plottedPaths, *n)}
+	switch *sampler {
+	case sample.SamplerEM, sample.SamplerPC, sample.SamplerODE: // From the SDE's prior, steps set by the SDE.
+		if extra := setFlagsOf(fs, "step-size", "box"); extra != "" {
+			return fmt.Errorf("--%s is for the Langevin samplers; %s starts from the SDE's prior and its steps follow the SDE", extra, *sampler)
+		}
+		cfg.SNR, cfg.Tolerance = *snr, *tolerance
+	default:
+		if extra := setFlagsOf(fs, "snr", "tolerance"); extra != "" {
+			return fmt.Errorf("--%s is for the diffusion samplers (em, pc, ode), not %s", extra, *sampler)
+		}
+		cfg.StepSize, cfg.Box = *stepSize, *box
+	}
+	res, err := run.Sample(ctx, *sampler, cfg)
 	if err != nil {
 		return err
 	}
@@ -74,7 +90,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if dim != 2 {
 			return fmt.Errorf("--plot draws 2-D points; this model's points have %d dimensions", dim)
 		}
-		p, err := plots.TrajectoriesAt(fmt.Sprintf("%d %s samples; paths from o (start) to • (end)", *n, *sampler), res.Samples, res.Trajectories, res.TrajectorySteps, *box)
+		p, err := plots.TrajectoriesAt(fmt.Sprintf("%d %s samples; paths from o (start) to • (end)", *n, *sampler), res.Samples, res.Trajectories, res.TrajectorySteps, window)
 		if err != nil {
 			return err
 		}
@@ -108,3 +124,13 @@ func header1(dim int) string {
 
 // plottedPaths is how many particles' paths sample --plot draws.
 const plottedPaths = 8
+
+// setFlagsOf returns the first of names set on the command line, or "".
+func setFlagsOf(fs *flag.FlagSet, names ...string) string {
+	for _, name := range names {
+		if isSet(fs, name) {
+			return name
+		}
+	}
+	return ""
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/loss"
+	"github.com/gosm/gosm/scorematching/sde"
 	"github.com/gosm/gosm/scorematching/toy"
 
 	"github.com/gosm/gosm/scorematching/backend"
@@ -51,6 +52,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	projDist := fs.String("projection-dist", loss.DefaultProjectionDist.String(), "sliced losses: gaussian, rademacher or sphere")
 	sigma := fs.Float64("sigma", loss.DefaultSigma, "denoising loss: noise level")
 	sigmas := fs.String("sigmas", fmt.Sprintf("%g,%g,%d", loss.DefaultSigmaMin, loss.DefaultSigmaMax, loss.DefaultSigmaLevels), "ncsn loss: noise levels min,max,n (geometric)")
+	sdeKind := fs.String("sde", string(loss.DefaultSDE), "sde loss: the forward process, ve or vp")
+	sigmaMin := fs.Float64("sigma-min", sde.DefaultSigmaMin, "sde loss, ve: smallest noise level")
+	sigmaMax := fs.Float64("sigma-max", sde.DefaultSigmaMax, "sde loss, ve: largest noise level (0: the largest distance between two data points)")
+	betaMin := fs.Float64("beta-min", sde.DefaultBetaMin, "sde loss, vp: beta(0)")
+	betaMax := fs.Float64("beta-max", sde.DefaultBetaMax, "sde loss, vp: beta(1)")
+	likelihoodWeighting := fs.Bool("likelihood-weighting", false, "sde loss: weight by g(t)^2 instead of std(t)^2")
 	radius := fs.Float64("radius", toy.BlogRing.Radius, "ring radius (the ring's radius parameter, as --data-params radius=R)")
 	std := fs.Float64("std", toy.BlogRing.Std, "ring radial standard deviation (as --data-params std=S)")
 	fs.IntVar(&o.Samples, "samples", o.Samples, "number of training points")
@@ -94,7 +101,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("--projection-dist: %w", err)
 	}
-	o.LossOptions = loss.Options{Projections: *projections, ProjectionDist: dist, Sigma: *sigma}
+	o.LossOptions = loss.Options{Projections: *projections, ProjectionDist: dist, Sigma: *sigma, LikelihoodWeighting: *likelihoodWeighting,
+		SDE: sde.SDE{Kind: sde.Kind(*sdeKind), SigmaMin: *sigmaMin, SigmaMax: *sigmaMax, BetaMin: *betaMin, BetaMax: *betaMax}}
 	if o.LossOptions.Sigmas, err = loss.ParseSigmas(*sigmas); err != nil {
 		return fmt.Errorf("--sigmas: %w", err)
 	}
@@ -268,6 +276,9 @@ func writeOutcome(outcome *experiment.Outcome, runErr error, dir string, stdout,
 	}
 	if s.FisherRelative != nil {
 		fmt.Fprintf(stdout, "Fisher divergence on %d fresh points: %.4f, relative %.4f\n", outcome.Options.FreshSamples, *s.FisherAbsolute, *s.FisherRelative)
+		if outcome.Model.TimeConditional() {
+			fmt.Fprintln(stdout, "(of the score at the least noisy time, t = eps, the hardest to learn: judge an sde model by its samples and its likelihood)")
+		}
 	} else {
 		fmt.Fprintln(stdout, "No Fisher divergence: this data set has no known score (judge it by its samples).")
 	}

@@ -71,6 +71,12 @@ var notebooks = map[string]notebookConfig{
 		Set:       map[string]string{"EpochScale": "0.01", "Particles": "200", "OutDir": "{tmp}/04-toy-datasets"},
 		MinImages: 2,
 	},
+	"05-score-sde-diffusion.ipynb": {
+		Set: map[string]string{"Epochs": "2", "Samples": "1000", "BatchSize": "200", "Particles": "200", "PCSteps": "50",
+			"EMSteps": "50", "ODESteps": "10", "TableEpochs": "1", "Datasets": `"ring,moons"`, "ModelDir": "{tmp}/05-ring",
+			"OutDir": "{tmp}/05-diffusion", "NCSNDir": "{tmp}/04-none"},
+		MinImages: 4,
+	},
 }
 
 // variants are further runs of notebooks with other parameters: the prose's numbers are printed

@@ -256,3 +256,46 @@ func Flatten(rows [][]float64) []float64 {
 	}
 	return out
 }
+
+// SDEGolden is the content of sde_vp.json: a time-conditioned MLP of the VP process, a batch with
+// its times and noise, and the JAX values of its scores, sde loss and probability-flow
+// log-density (see testdata/jaxref/reference.py).
+type SDEGolden struct {
+	SDE struct {
+		Kind    string  `json:"kind"`
+		BetaMin float64 `json:"beta_min"`
+		BetaMax float64 `json:"beta_max"`
+		Eps     float64 `json:"eps"`
+	} `json:"sde"`
+	Sizes            []int   `json:"sizes"`
+	Layers           []Layer `json:"layers"`
+	X                Tensor  `json:"x"`
+	U                Tensor  `json:"u"`
+	Z                Tensor  `json:"z"`
+	TimeScores       Tensor  `json:"time_scores"`
+	LossPerExample   Tensor  `json:"loss_per_example"`
+	LossLWPerExample Tensor  `json:"loss_lw_per_example"`
+	ODESteps         int     `json:"ode_steps"`
+	ODELogP          Tensor  `json:"ode_logp"`
+}
+
+// Params returns the golden network's weights.
+func (g *SDEGolden) Params() network.Params {
+	p := network.Params{Sizes: append([]int(nil), g.Sizes...)}
+	for _, l := range g.Layers {
+		p.Weights = append(p.Weights, l.W.Float32())
+		p.Biases = append(p.Biases, l.B.Float32())
+	}
+	return p
+}
+
+// LoadSDE reads sde_vp.json.
+func LoadSDE(t testing.TB) *SDEGolden {
+	t.Helper()
+	g := &SDEGolden{}
+	loadJSON(t, "sde_vp.json", g)
+	if err := g.Params().Validate(); err != nil {
+		t.Fatalf("sde_vp.json: golden weights do not fit the sizes: %v", err)
+	}
+	return g
+}

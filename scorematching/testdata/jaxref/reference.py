@@ -409,8 +409,115 @@ def source_string(name):
             f"numpy {np.__version__}, float64 on CPU); file {name}")
 
 
+# ----------------------------------------------------------------------------
+# Score SDE (VP) with a time-conditioned MLP
+# ----------------------------------------------------------------------------
+
+SDE_BETA_MIN, SDE_BETA_MAX, SDE_EPS = 0.1, 20.0, 1e-3
+TIME_FEATURES = 8
+
+
+def vp_log_mean(t):
+    return -0.25 * t * t * (SDE_BETA_MAX - SDE_BETA_MIN) - 0.5 * t * SDE_BETA_MIN
+
+
+def vp_mean_std(t):
+    lm = vp_log_mean(t)
+    return jnp.exp(lm), jnp.sqrt(-jnp.expm1(2 * lm))
+
+
+def vp_beta(t):
+    return SDE_BETA_MIN + t * (SDE_BETA_MAX - SDE_BETA_MIN)
+
+
+def time_features(t):
+    """t: [B] -> [B, 8]: sin(2^k pi t), cos(2^k pi t) for k = 0..3, in that order."""
+    cols = []
+    for k in range(TIME_FEATURES // 2):
+        arg = (2 ** k) * math.pi * t
+        cols += [jnp.sin(arg), jnp.cos(arg)]
+    return jnp.stack(cols, axis=-1)
+
+
+def time_score(params, x, t):
+    """s(x, t) = mlp([x, e(t)]) / std(t); x [B, D], t [B]."""
+    _, std = vp_mean_std(t)
+    return mlp(params, jnp.concatenate([x, time_features(t)], axis=-1)) / std[:, None]
+
+
+def sde_loss_per_example(params, x, t, z, likelihood):
+    a, std = vp_mean_std(t)
+    xt = a[:, None] * x + std[:, None] * z
+    r = std[:, None] * time_score(params, xt, t) + z
+    per = 0.5 * jnp.sum(r * r, axis=1)
+    if likelihood:
+        per = per * vp_beta(t) / (std * std)
+    return per
+
+
+def ode_log_density(params, x, steps):
+    """log p_eps(x) by the probability-flow ODE from eps to 1 (RK4, float64), prior N(0, I)."""
+    d = x.shape[1]
+
+    def drift_div(y, t):
+        tt = jnp.full((1,), t)
+        f = lambda xi: (-0.5 * vp_beta(t) * xi - 0.5 * vp_beta(t) * time_score(params, xi[None, :], tt)[0])
+        dx = jax.vmap(f)(y)
+        div = jax.vmap(lambda xi: jnp.trace(jax.jacfwd(f)(xi)))(y)
+        return dx, div
+
+    h = (1.0 - SDE_EPS) / steps
+    y, acc = x, jnp.zeros(x.shape[0])
+    for i in range(steps):
+        t = SDE_EPS + i * h
+        k1, a1 = drift_div(y, t)
+        k2, a2 = drift_div(y + h / 2 * k1, t + h / 2)
+        k3, a3 = drift_div(y + h / 2 * k2, t + h / 2)
+        k4, a4 = drift_div(y + h * k3, t + h)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        acc = acc + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+    prior = -0.5 * jnp.sum(y * y, axis=1) - 0.5 * d * math.log(2 * math.pi)
+    return prior + acc
+
+
+def sde_case():
+    sizes = [2 + TIME_FEATURES, 16, 16, 2]
+    params = init_mlp(sizes, 2)
+    rs = np.random.RandomState(2)
+    x = round_sig(rs.standard_normal((16, 2)))
+    u = round_sig(rs.uniform(size=16))
+    z = round_sig(rs.standard_normal((16, 2)))
+    t = SDE_EPS + (1 - SDE_EPS) * u
+    per = sde_loss_per_example(params, x, t, z, False)
+    per_lw = sde_loss_per_example(params, x, t, z, True)
+    steps = 100
+    return {
+        "sde": {"kind": "vp", "beta_min": SDE_BETA_MIN, "beta_max": SDE_BETA_MAX, "eps": SDE_EPS},
+        "sizes": sizes,
+        "conventions": "time-conditioned MLP: s(x, t) = mlp([x, e(t)]) / std(t), e(t) = [sin(pi t), cos(pi t), "
+                       "sin(2 pi t), cos(2 pi t), ..., cos(8 pi t)]; VP: log a(t) = -t^2 (bmax - bmin)/4 - t bmin/2, "
+                       "std = sqrt(1 - a^2); t = eps + (1 - eps) u; x_t = a x + std z; "
+                       "loss_per_example = 0.5 ||std s(x_t, t) + z||^2, loss_lw_per_example = that times beta(t)/std^2; "
+                       "time_scores = s(x, t) at the batch points and times; "
+                       f"ode_logp = log p_eps(x) of the first 4 points by the probability-flow ODE, {steps} RK4 steps "
+                       "from eps to 1 in float64 (exact divergence by jacfwd), prior N(0, I)",
+        "init": "jax.random.PRNGKey(2), as the MLP cases; rounded",
+        "batch": "numpy RandomState(2): x = standard_normal((16, 2)), u = uniform(size=16), z = standard_normal((16, 2)); rounded",
+        "layers": [{"W": tensor(w), "b": tensor(b)} for w, b in params],
+        "x": tensor(x), "u": tensor(u), "z": tensor(z),
+        "time_scores": tensor(time_score(params, jnp.asarray(x), jnp.asarray(t))),
+        "loss_per_example": tensor(per),
+        "loss_lw_per_example": tensor(per_lw),
+        "ode_steps": steps,
+        "ode_logp": tensor(ode_log_density(params, jnp.asarray(x[:4]), steps)),
+    }
+
+
 def build_all():
     docs = {}
+    sde_doc = {"source": source_string("sde_vp.json")}
+    sde_doc.update(sde_case())
+    docs["sde_vp.json"] = sde_doc
     for name, spec in MLP_CASES.items():
         doc = {"source": source_string(name)}
         doc.update(mlp_case(spec))
