@@ -62,6 +62,15 @@ func Show(ps ...*plot.Plot) {
 	gonbui.Sync()
 }
 
+// Animate shows frames (each a row of panels, see plots.GIF) as an animated GIF in the cell's
+// output, as an HTML image with a data URI (it plays in JupyterLab, on a repository's page and in
+// an exported HTML file), with alt text for readers who cannot see it.
+func Animate(alt string, frames [][]*plot.Plot) {
+	data := Must(plots.GIF(frames, plots.AnimationOptions{}))
+	gonbui.DisplayHTML(plots.AnimationHTML(data, alt))
+	gonbui.Sync()
+}
+
 // Context returns a context that is cancelled when the kernel is interrupted (the notebook's
 // stop button), so that training stops cleanly between two steps.
 func Context() context.Context {

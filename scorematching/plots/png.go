@@ -18,12 +18,24 @@ const maxColors = 256
 // nearest of them. A figure is then about a third of the size of a full-colour PNG, with no visible
 // difference, which keeps the rendered notebooks small enough to review.
 func encodePNG(w io.Writer, img *image.RGBA) error {
-	b := img.Bounds()
+	out := toPaletted(img, commonPalette(img))
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, out); err != nil {
+		return fmt.Errorf("encoding PNG: %w", err)
+	}
+	return nil
+}
+
+// commonPalette returns the (at most 256) colours that cover the most pixels of the images, most
+// frequent first, ties in a fixed order (the same images give the same palette).
+func commonPalette(imgs ...*image.RGBA) color.Palette {
 	counts := map[color.RGBA]int{}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := img.Pix[img.PixOffset(b.Min.X, y):img.PixOffset(b.Max.X, y)]
-		for i := 0; i < len(row); i += 4 {
-			counts[color.RGBA{row[i], row[i+1], row[i+2], row[i+3]}]++
+	for _, img := range imgs {
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := img.Pix[img.PixOffset(b.Min.X, y):img.PixOffset(b.Max.X, y)]
+			for i := 0; i < len(row); i += 4 {
+				counts[color.RGBA{row[i], row[i+1], row[i+2], row[i+3]}]++
+			}
 		}
 	}
 	colors := make([]color.RGBA, 0, len(counts))
@@ -41,8 +53,14 @@ func encodePNG(w io.Writer, img *image.RGBA) error {
 	for _, c := range colors[:min(len(colors), maxColors)] {
 		palette = append(palette, c)
 	}
+	return palette
+}
+
+// toPaletted maps every pixel of img to the nearest colour of palette.
+func toPaletted(img *image.RGBA, palette color.Palette) *image.Paletted {
+	b := img.Bounds()
 	out := image.NewPaletted(b, palette)
-	index := make(map[color.RGBA]uint8, len(counts))
+	index := map[color.RGBA]uint8{}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		row := img.Pix[img.PixOffset(b.Min.X, y):img.PixOffset(b.Max.X, y)]
 		dst := out.Pix[out.PixOffset(b.Min.X, y):]
@@ -56,10 +74,7 @@ func encodePNG(w io.Writer, img *image.RGBA) error {
 			dst[i/4] = k
 		}
 	}
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, out); err != nil {
-		return fmt.Errorf("encoding PNG: %w", err)
-	}
-	return nil
+	return out
 }
 
 // rgbaKey packs a colour into one number, to order colours.
