@@ -10,7 +10,6 @@ import (
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/likelihood"
-	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/sde"
 )
@@ -89,15 +88,7 @@ func TestGaussianLogDensity(t *testing.T) {
 // divergence are float32 here; measured: see the log).
 func TestLogDensityAgainstJAX(t *testing.T) {
 	g := testutil.LoadSDE(t)
-	s := sde.SDE{Kind: sde.Kind(g.SDE.Kind), BetaMin: g.SDE.BetaMin, BetaMax: g.SDE.BetaMax, Eps: g.SDE.Eps}
-	m, err := network.NewTimeModel(s, 2, g.Sizes[1:len(g.Sizes)-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := model.NewStore()
-	if err := network.SetParams(store, g.Params()); err != nil {
-		t.Fatal(err)
-	}
+	m, store, s := g.SDEModel(t)
 	score := func(st *model.Store, x, tt *graph.Node) *graph.Node { return m.ApplyAtTime(st, x, tt) }
 	res, err := likelihood.LogDensity(context.Background(), testutil.Backend(t), store, s, score, g.X.Rows()[:4], likelihood.Config{Steps: g.ODESteps})
 	if err != nil {

@@ -110,15 +110,7 @@ func (f fixedRandom) Random(g *graph.Graph, dist string, shape shapes.Shape) *gr
 // a 10-16-16-2 network; the loss's inputs were rounded to float32 by the graph).
 func TestSDEAgainstJAX(t *testing.T) {
 	g := testutil.LoadSDE(t)
-	s := sde.SDE{Kind: sde.Kind(g.SDE.Kind), BetaMin: g.SDE.BetaMin, BetaMax: g.SDE.BetaMax, Eps: g.SDE.Eps}
-	m, err := network.NewTimeModel(s, 2, g.Sizes[1:len(g.Sizes)-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := model.NewStore()
-	if err := network.SetParams(store, g.Params()); err != nil {
-		t.Fatal(err)
-	}
+	m, store, s := g.SDEModel(t)
 	n := g.X.Shape[0]
 	for _, lw := range []bool{false, true} {
 		rnd := fixedRandom{"uniform": g.U.Data, "normal": g.Z.Data}

@@ -196,14 +196,11 @@ func PNGWithSize(side vg.Length, plots ...*plot.Plot) ([]byte, error) {
 	if len(plots) == 0 {
 		return nil, fmt.Errorf("no plot to render")
 	}
-	img := vgimg.NewWith(vgimg.UseWH(side*vg.Length(len(plots)), side), vgimg.UseDPI(96))
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(8), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
-	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)
-	for i, p := range plots {
-		p.Draw(canvases[0][i])
+	img, err := renderRGBA(side, plots)
+	if err != nil {
+		return nil, fmt.Errorf("rendering PNG: %w", err)
 	}
-	return CanvasPNG(img)
+	return pngBytes(img)
 }
 
 // CanvasPNG encodes a drawn canvas as a compact paletted PNG (see encodePNG): every figure of the

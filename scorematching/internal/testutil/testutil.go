@@ -17,9 +17,11 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/sde"
 )
 
 // Tensor is a golden array: its shape and its values in row-major order.
@@ -73,9 +75,12 @@ type MLPGolden struct {
 
 // Params returns the golden weights as network.Params (float32, the layout of network.Params is the
 // golden layout: W row-major [in, out]).
-func (g *MLPGolden) Params() network.Params {
-	p := network.Params{Sizes: append([]int(nil), g.Sizes...)}
-	for _, l := range g.Layers {
+func (g *MLPGolden) Params() network.Params { return paramsOf(g.Sizes, g.Layers) }
+
+// paramsOf converts golden layers to network parameters (float32, as the networks compute).
+func paramsOf(sizes []int, layers []Layer) network.Params {
+	p := network.Params{Sizes: append([]int(nil), sizes...)}
+	for _, l := range layers {
 		p.Weights = append(p.Weights, l.W.Float32())
 		p.Biases = append(p.Biases, l.B.Float32())
 	}
@@ -280,14 +285,7 @@ type SDEGolden struct {
 }
 
 // Params returns the golden network's weights.
-func (g *SDEGolden) Params() network.Params {
-	p := network.Params{Sizes: append([]int(nil), g.Sizes...)}
-	for _, l := range g.Layers {
-		p.Weights = append(p.Weights, l.W.Float32())
-		p.Biases = append(p.Biases, l.B.Float32())
-	}
-	return p
-}
+func (g *SDEGolden) Params() network.Params { return paramsOf(g.Sizes, g.Layers) }
 
 // LoadSDE reads sde_vp.json.
 func LoadSDE(t testing.TB) *SDEGolden {
@@ -298,4 +296,20 @@ func LoadSDE(t testing.TB) *SDEGolden {
 		t.Fatalf("sde_vp.json: golden weights do not fit the sizes: %v", err)
 	}
 	return g
+}
+
+// SDEModel returns the golden time-conditioned model of sde_vp.json with its weights in a new
+// store, and its process.
+func (g *SDEGolden) SDEModel(t testing.TB) (network.Model, *model.Store, sde.SDE) {
+	t.Helper()
+	s := sde.SDE{Kind: sde.Kind(g.SDE.Kind), BetaMin: g.SDE.BetaMin, BetaMax: g.SDE.BetaMax, Eps: g.SDE.Eps}
+	m, err := network.NewTimeModel(s, 2, g.Sizes[1:len(g.Sizes)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := network.SetParams(store, g.Params()); err != nil {
+		t.Fatal(err)
+	}
+	return m, store, s
 }
