@@ -69,6 +69,16 @@ func (o Options) Spec() toy.Spec {
 	return toy.Spec{Name: name, Params: o.DataParams}
 }
 
+// FullSpec is Spec with every parameter of the data set, defaults included (Spec itself where the
+// data set cannot be built): how a run records its data set.
+func (o Options) FullSpec() toy.Spec {
+	spec := o.Spec()
+	if d, err := spec.New(); err == nil {
+		spec = toy.SpecOf(d)
+	}
+	return spec
+}
+
 // Data returns the data distribution.
 func (o Options) Data() (toy.Dataset, error) { return o.Spec().New() }
 
@@ -265,10 +275,7 @@ func (o Options) identity(data [][]float64, m network.Model) map[string]string {
 		}
 		return string(b)
 	}
-	spec := o.Spec()
-	if d, err := spec.New(); err == nil {
-		spec = toy.SpecOf(d) // All parameters, defaults included.
-	}
+	spec := o.FullSpec()
 	return map[string]string{
 		"dataset":          spec.Name,
 		"data_params":      text(spec.Params),

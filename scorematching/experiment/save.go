@@ -20,7 +20,6 @@ import (
 	"github.com/gosm/gosm/scorematching/files"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/sde"
-	"github.com/gosm/gosm/scorematching/toy"
 
 	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/plots"
@@ -92,10 +91,7 @@ func (o *Outcome) WriteDir(dir string) (Summary, error) {
 		return Summary{}, fmt.Errorf("output directory: %w", err)
 	}
 
-	spec := o.Options.Spec()
-	if d, err := spec.New(); err == nil {
-		spec = toy.SpecOf(d) // Every parameter, defaults included.
-	}
+	spec := o.Options.FullSpec()
 	saved := network.Saved{Kind: o.Model.Kind, Sigmas: o.Model.Sigmas, SDE: o.Model.SDE, Data: spec, Loss: o.Options.Loss,
 		Epochs: len(o.Result.History), Params: o.Params}
 	if err := network.Save(dir, saved); err != nil {
@@ -231,10 +227,7 @@ func (o *Outcome) checkSameRun(saved network.Saved) error {
 		return fmt.Errorf("%s: %w", SummaryFile, err)
 	}
 	got := saved.Model()
-	spec := o.Options.Spec()
-	if d, err := spec.New(); err == nil {
-		spec = toy.SpecOf(d)
-	}
+	spec := o.Options.FullSpec()
 	if got.Kind != want.Kind || !slices.Equal(got.Sizes, want.Sizes) || !slices.Equal(got.Sigmas, want.Sigmas) || !sameSDE(got.SDE, want.SDE) ||
 		saved.Loss != o.Options.Loss || saved.Data.String() != spec.String() {
 		return fmt.Errorf("%s (%s model %v, %s, loss %s) and %s (%s model %v, %s, loss %s) are from different runs",
