@@ -103,19 +103,22 @@ func Progress() train.Hooks {
 	return hooks
 }
 
-// Live returns the hooks of Progress plus a live figure, updated in place a dozen times during the
-// run: the loss curve so far next to the score field learned so far (see
-// experiment.Outcome.ProgressFigures), for any data set and loss. b and o must be those given to
-// experiment.Run.
+// Live returns the hooks of Progress plus a live figure, updated in place LiveFrames times during
+// the run: the loss curve so far next to the score field learned so far (see
+// experiment.Outcome.ProgressFigures), for any data set and loss. When the last epoch is done the
+// figure becomes an animation of all those frames (an animated GIF, stored with the notebook), so
+// that a reader sees the field being learned; if the animation cannot be built (plots.GIF's size
+// bound) the last frame stays. b and o must be those given to experiment.Run.
 func Live(b compute.Backend, o experiment.Options) train.Hooks {
 	hooks := Progress()
 	if !gonbui.IsNotebook {
 		return hooks
 	}
 	id := "live_" + gonbui.UniqueID()
-	every := max(o.Train.Epochs/12, 1)
+	every := max(o.Train.Epochs/LiveFrames, 1)
 	var history []train.Record
 	var watched *experiment.Outcome
+	var frames [][]*plot.Plot
 	hooks.Epoch = func(r train.Record) { history = append(history, r) }
 	hooks.Snapshot = func(epoch int, store *model.Store) {
 		if (epoch+1)%every != 0 && epoch != o.Train.Epochs-1 {
@@ -131,15 +134,33 @@ func Live(b compute.Backend, o experiment.Options) train.Hooks {
 		if err != nil {
 			return
 		}
-		if png, err := plots.PNGWithSize(4*vg.Inch, figs...); err == nil {
+		frames = append(frames, figs)
+		last := epoch == o.Train.Epochs-1
+		if last && len(frames) > 1 {
+			gif, err := plots.GIF(frames, plots.AnimationOptions{Side: liveSide, Hold: 3 * time.Second})
+			if err == nil {
+				alt := fmt.Sprintf("The loss and the learned score field, every %d epochs of %d", every, o.Train.Epochs)
+				gonbui.UpdateHTML(id, plots.AnimationHTML(gif, alt))
+				gonbui.Sync()
+				return
+			}
+		}
+		if png, err := plots.PNGWithSize(liveSide, figs...); err == nil {
 			gonbui.UpdateHTML(id, `<img src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"/>`)
-			if epoch == o.Train.Epochs-1 {
+			if last {
 				gonbui.Sync()
 			}
 		}
 	}
 	return hooks
 }
+
+// LiveFrames is how many times Live redraws its figure during a run (and the frames of its
+// animation); liveSide is the side of each of its two panels.
+const (
+	LiveFrames = 20
+	liveSide   = 4 * vg.Inch
+)
 
 func progressHTML(s train.Status) string {
 	frac := float64(s.Step) / float64(max(s.Steps, 1))

@@ -85,3 +85,21 @@ func FieldFigure(title string, d toy.Dataset, field Field, samples [][]float64) 
 	}
 	return QuiverWith(title, field, samples, half+step, step, opts)
 }
+
+// DataFigure draws points of the data set d on its window (toy.DefaultWindow): over its true
+// score field and shaded log-density where the score is known (FieldFigure of TrueField), alone
+// where it is not.
+func DataFigure(title string, d toy.Dataset, points [][]float64) (*plot.Plot, error) {
+	if _, ok := d.(toy.Analytic); ok && d.Dim() == 2 {
+		field, err := TrueField(d)
+		if err != nil {
+			return nil, err
+		}
+		return FieldFigure(title, d, field, points)
+	}
+	half, step, err := toy.DefaultWindow(d)
+	if err != nil {
+		return nil, err
+	}
+	return Samples(title, points, half+step)
+}

@@ -105,3 +105,47 @@ func TestTrajectoryFigureSubsampling(t *testing.T) {
 	}
 	testutil.Render(t, p, q)
 }
+
+// TestDataFigure: a data set with a known score is drawn over its true field and shaded density
+// (its arrow scale stated, as FieldFigure does); one without is drawn as points alone, on the
+// window of its samples.
+func TestDataFigure(t *testing.T) {
+	ring := toy.BlogRing
+	pts, err := ring.Sample(300, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withField, err := plots.DataFigure("ring", ring, pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := testutil.ArrowLine(t, withField); l != plots.ArrowCaption(50, false) || !strings.Contains(withField.Title.Text, plots.ShadingCaption) {
+		t.Errorf("the ring's data figure: title %q, want the true field's scale and the shaded density", withField.Title.Text)
+	}
+	moons, err := toy.New("moons", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, known := moons.(toy.Analytic); known {
+		t.Fatal("moons has a known score: pick a data set without one for this test")
+	}
+	mpts, err := moons.Sample(300, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := plots.DataFigure("moons", moons, mpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(alone.Title.Text, plots.ShadingCaption) {
+		t.Errorf("moons has no known density, yet the title %q mentions its shading", alone.Title.Text)
+	}
+	half, step, err := toy.DefaultWindow(moons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alone.X.Max < half || alone.X.Max > half+2*step {
+		t.Errorf("moons' figure spans x up to %v, want its window %v (+ one grid step)", alone.X.Max, half)
+	}
+	testutil.Render(t, withField, alone)
+}

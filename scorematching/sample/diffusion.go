@@ -174,7 +174,7 @@ func (r *diffusion) record(step int) {
 func (r *diffusion) stepDone(who string, done, total int) error {
 	for i, v := range r.x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%s diverged: particle %d coordinate %d is %v after step %d: try more steps", who, i/r.d, i%r.d, v, done)
+			return fmt.Errorf("%w (%s): particle %d coordinate %d is %v after step %d: try more steps", ErrDiverged, who, i/r.d, i%r.d, v, done)
 		}
 	}
 	if r.cfg.KeepEvery > 0 && (done%r.cfg.KeepEvery == 0 || done == total) {

@@ -83,6 +83,9 @@ type Score func(store *model.Store, x *graph.Node) *graph.Node
 // analytic one.
 type NoiseScore func(store *model.Store, x, sigma *graph.Node) *graph.Node
 
+// ErrDiverged is wrapped by the error of a sampler whose particles stopped being finite.
+var ErrDiverged = errors.New("sampling diverged")
+
 // checkEvery is how often (in steps) the sampler checks that the particles are still finite.
 const checkEvery = 100
 
@@ -161,8 +164,10 @@ type Result struct {
 // sampler keeps its own random state and never touches the store's generator.
 //
 // Errors name the bad configuration value. If the particles stop being finite (the step is too
-// large for the score) the error says at which step. If ctx is cancelled, Langevin stops between
-// two chunks and returns the particles as they are with ctx's error.
+// large for the score) the error wraps ErrDiverged and says at which step, and the result holds
+// what there was then: Samples, the particles when it was found (non-finite ones included), and
+// the trajectories recorded before. If ctx is cancelled, Langevin stops between two chunks and
+// returns the particles as they are with ctx's error.
 func Langevin(ctx context.Context, backend compute.Backend, store *model.Store, score Score, cfg Config) (Result, error) {
 	if score == nil {
 		return Result{}, errors.New("langevin: the score function is nil")
@@ -407,7 +412,8 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 				return Result{}, err
 			}
 			if i, j, bad := batch.FirstNonFinite(rows); bad {
-				return Result{}, fmt.Errorf("sampling diverged: particle %d coordinate %d is %v after step %d (step size there %v): the step is too large for this score (it must be well below the squared length scale of the distribution)", i, j, rows[i][j], done, r.steps[done-1])
+				res.Samples = rows
+				return res, fmt.Errorf("%w: particle %d coordinate %d is %v after step %d (step size there %v): the step is too large for this score (it must be well below the squared length scale of the distribution)", ErrDiverged, i, j, rows[i][j], done, r.steps[done-1])
 			}
 			if keep {
 				record(done, rows)

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/internal/testutil"
 	"github.com/gosm/gosm/scorematching/metrics"
 	"github.com/gosm/gosm/scorematching/network"
@@ -271,10 +272,25 @@ func TestLangevinErrors(t *testing.T) {
 // TestLangevinDiverges checks that a step above the ring's stability limit (2 std^2 = 0.02) is
 // reported as a divergence naming the step size, instead of returning NaN samples.
 func TestLangevinDiverges(t *testing.T) {
-	_, err := sample.Langevin(ctx, testutil.Backend(t), nil, ringScore(t),
-		sample.Config{N: 100, Steps: 300, StepSize: 0.05, Box: 1.5, Dim: 2})
-	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "0.05") {
-		t.Errorf("error %v, want a divergence naming step size 0.05", err)
+	res, err := sample.Langevin(ctx, testutil.Backend(t), nil, ringScore(t),
+		sample.Config{N: 100, Steps: 300, StepSize: 0.05, Box: 1.5, Dim: 2, KeepEvery: 10})
+	if !errors.Is(err, sample.ErrDiverged) || !strings.Contains(err.Error(), "0.05") {
+		t.Fatalf("error %v, want a divergence (sample.ErrDiverged) naming step size 0.05", err)
+	}
+	// What there was when it was found: the particles, some not finite, and the finite path before.
+	if len(res.Samples) != 100 {
+		t.Fatalf("%d samples with the divergence, want the 100 particles", len(res.Samples))
+	}
+	if _, _, bad := batch.FirstNonFinite(res.Samples); !bad {
+		t.Errorf("the samples returned with the divergence are all finite")
+	}
+	if n := len(res.TrajectorySteps); n < 2 || len(res.Trajectories) != 100 {
+		t.Fatalf("recorded %d steps of %d paths before the divergence, want at least the start and one more of all 100", n, len(res.Trajectories))
+	}
+	for _, path := range res.Trajectories {
+		if _, _, bad := batch.FirstNonFinite(path); bad {
+			t.Fatalf("a recorded path holds a non-finite position: %v", path)
+		}
 	}
 	t.Logf("%v", err)
 }

@@ -25,6 +25,8 @@ What it does:
     image/png outputs. The message names the cell (its index in the .ipynb file, counting markdown cells,
     from 0, plus GoNB's In [n] number) and the error text; the kernel's own log tail is added when the
     kernel itself failed.
+  * Sets GOSM_NO_WIDGETS=1 for the kernel (unless set): with no browser to draw them, nb.Interact's
+    sliders are skipped and only their starting view is drawn (and stored, with --render).
   * Prints one summary line: cells run, image/png outputs, wall time.
   * --render runs the notebook at its defaults (no --set) in a fresh working folder
     (out/render/<name>/ under the repository, so that nothing a student trained is reused), and on
@@ -477,6 +479,8 @@ def main(argv=None):
             cell.metadata.pop("execution", None)
 
     add_venv_kernels_to_path()
+    # No browser draws widgets here: nb.Interact shows its starting view at once (see NoWidgetsEnv).
+    os.environ.setdefault("GOSM_NO_WIDGETS", "1")
     state = {"index": None}
 
     def on_cell_start(cell, cell_index, **_):
