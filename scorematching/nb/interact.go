@@ -161,8 +161,9 @@ func Interact(controls []Control, draw func(Values) (View, error)) {
 		show(note)
 		return
 	}
+	divID := dom.CreateTransientDiv() // The controls go above the view.
 	show("")
-	live, err := startControls(controls, pos)
+	live, err := startControls(divID, controls, pos)
 	if err != nil {
 		show(note)
 		return
@@ -243,11 +244,12 @@ type liveControls struct {
 	closers  []func()
 }
 
-// startControls draws the controls and a Done button in the browser and starts following them.
+// startControls draws the controls and a Done button in the browser, in the element divID, and
+// starts following them.
 // GoNB's widgets wait for the browser to answer: if it has not within WidgetTimeout (no browser),
 // the error says so.
-func startControls(controls []Control, pos []int) (*liveControls, error) {
-	l := &liveControls{controls: controls, divID: dom.CreateTransientDiv(), pos: append([]int(nil), pos...),
+func startControls(divID string, controls []Control, pos []int) (*liveControls, error) {
+	l := &liveControls{controls: controls, divID: divID, pos: append([]int(nil), pos...),
 		done: make(chan struct{}, 1), moved: make(chan struct{}, 1)}
 	built := make(chan struct{})
 	go func() { // Each widget's Done blocks until the browser answers.

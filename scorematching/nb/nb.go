@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -105,23 +106,31 @@ func Progress() train.Hooks {
 
 // Live returns the hooks of Progress plus a live figure, updated in place LiveFrames times during
 // the run: the loss curve so far next to the score field learned so far (see
-// experiment.Outcome.ProgressFigures), for any data set and loss. When the last epoch is done the
-// figure becomes an animation of all those frames (an animated GIF, stored with the notebook), so
-// that a reader sees the field being learned; if the animation cannot be built (plots.GIF's size
-// bound) the last frame stays. b and o must be those given to experiment.Run.
-func Live(b compute.Backend, o experiment.Options) train.Hooks {
+// experiment.Outcome.ProgressFigures), for any data set and loss. The last frame stays. b and o
+// must be those given to experiment.Run.
+func Live(b compute.Backend, o experiment.Options) train.Hooks { return live(b, o, false) }
+
+// LiveAnimation is Live, but when the last epoch is done the figure becomes an animation of the
+// field after epochs spaced on a log scale (1, 2, 4, ... up to the last: it changes most at the
+// start), an animated GIF of about half a megabyte stored with the notebook, so that a reader
+// sees the field being learned; if the animation cannot be built (plots.GIF's size bound)
+// the last frame stays.
+func LiveAnimation(b compute.Backend, o experiment.Options) train.Hooks { return live(b, o, true) }
+
+func live(b compute.Backend, o experiment.Options, animate bool) train.Hooks {
 	hooks := Progress()
 	if !gonbui.IsNotebook {
 		return hooks
 	}
 	id := "live_" + gonbui.UniqueID()
 	every := max(o.Train.Epochs/LiveFrames, 1)
+	framed := geometricEpochs(o.Train.Epochs, LiveFrames)
 	var history []train.Record
 	var watched *experiment.Outcome
 	var frames [][]*plot.Plot
 	hooks.Epoch = func(r train.Record) { history = append(history, r) }
 	hooks.Snapshot = func(epoch int, store *model.Store) {
-		if (epoch+1)%every != 0 && epoch != o.Train.Epochs-1 {
+		if (epoch+1)%every != 0 && !framed[epoch] {
 			return
 		}
 		if watched == nil {
@@ -134,12 +143,14 @@ func Live(b compute.Backend, o experiment.Options) train.Hooks {
 		if err != nil {
 			return
 		}
-		frames = append(frames, figs)
+		if animate && framed[epoch] {
+			frames = append(frames, figs)
+		}
 		last := epoch == o.Train.Epochs-1
 		if last && len(frames) > 1 {
 			gif, err := plots.GIF(frames, plots.AnimationOptions{Side: liveSide, Hold: 3 * time.Second})
 			if err == nil {
-				alt := fmt.Sprintf("The loss and the learned score field, every %d epochs of %d", every, o.Train.Epochs)
+				alt := fmt.Sprintf("The loss and the learned score field after 1, 2, 4, ... up to %d epochs", o.Train.Epochs)
 				gonbui.UpdateHTML(id, plots.AnimationHTML(gif, alt))
 				gonbui.Sync()
 				return
@@ -155,10 +166,22 @@ func Live(b compute.Backend, o experiment.Options) train.Hooks {
 	return hooks
 }
 
-// LiveFrames is how many times Live redraws its figure during a run (and the frames of its
-// animation); liveSide is the side of each of its two panels.
+// geometricEpochs is the set of about n epochs (counted from 0) from the first to the last of a
+// run of the given length, evenly spaced on a log scale: a score field changes most at the start.
+func geometricEpochs(epochs, n int) map[int]bool {
+	out := map[int]bool{epochs - 1: true}
+	for k := range n {
+		e := int(math.Round(math.Pow(float64(epochs), float64(k)/float64(max(n-1, 1))))) - 1
+		out[max(0, min(e, epochs-1))] = true
+	}
+	return out
+}
+
+// LiveFrames is about how many times Live redraws its figure during a run, evenly over the epochs
+// (LiveAnimation also draws it after epochs spaced on a log scale, the frames of its animation:
+// 1, 2, 4, 7, 12, ... of 1000); liveSide is the side of each of its two panels.
 const (
-	LiveFrames = 20
+	LiveFrames = 12
 	liveSide   = 4 * vg.Inch
 )
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"image"
+	"image/color"
 	"image/gif"
 	"time"
 
@@ -36,8 +37,9 @@ const (
 
 // GIF renders frames as an animated GIF that loops for ever: frames[k] are the panels of frame k,
 // side by side (every frame must have the same number of panels). All the frames share one
-// palette, the 256 colours that cover the most pixels over all of them, so that nothing flickers
-// from frame to frame. It returns an error naming the problem for no frames, a frame of no or of
+// palette, the 255 colours that cover the most pixels over all of them, so that nothing flickers
+// from frame to frame, and each frame after the first stores only what changed (a rectangle, its
+// unchanged pixels transparent), which keeps animations of plots small. It returns an error naming the problem for no frames, a frame of no or of
 // another number of panels, and a GIF larger than MaxBytes.
 func GIF(frames [][]*plot.Plot, opts AnimationOptions) ([]byte, error) {
 	if len(frames) == 0 {
@@ -67,10 +69,23 @@ func GIF(frames [][]*plot.Plot, opts AnimationOptions) ([]byte, error) {
 		}
 		imgs[k] = img
 	}
-	palette := commonPalette(imgs...)
-	anim := &gif.GIF{LoopCount: 0}
+	// One colour is kept for "unchanged": each frame after the first stores only the rectangle that
+	// changed since the previous one, with its unchanged pixels transparent (see deltaFrame).
+	palette := commonPalette(maxColors-1, imgs...)
+	withClear := append(append(color.Palette{}, palette...), color.RGBA{})
+	bounds := imgs[0].Bounds()
+	anim := &gif.GIF{LoopCount: 0, Config: image.Config{ColorModel: withClear, Width: bounds.Dx(), Height: bounds.Dy()}}
+	var previous *image.Paletted
 	for k, img := range imgs {
-		anim.Image = append(anim.Image, toPaletted(img, palette))
+		full := toPaletted(img, palette)
+		full.Palette = withClear
+		frame := full
+		if previous != nil {
+			frame = deltaFrame(previous, full, uint8(len(palette)))
+		}
+		previous = full
+		anim.Image = append(anim.Image, frame)
+		anim.Disposal = append(anim.Disposal, gif.DisposalNone)
 		delay := opts.Delay
 		if k == len(imgs)-1 {
 			delay = opts.Hold
@@ -86,6 +101,38 @@ func GIF(frames [][]*plot.Plot, opts AnimationOptions) ([]byte, error) {
 			len(frames), float64(buf.Len())/(1<<20), float64(opts.MaxBytes)/(1<<20))
 	}
 	return buf.Bytes(), nil
+}
+
+// deltaFrame is the frame that turns previous into next when drawn over it: the smallest rectangle
+// holding every pixel that differs, with the pixels that do not differ set to the transparent
+// index clear (a 1 x 1 transparent frame if nothing changed). Most of a plot (axes, titles, still
+// panels) does not move, so an animation shrinks several times.
+func deltaFrame(previous, next *image.Paletted, clear uint8) *image.Paletted {
+	b := next.Bounds()
+	changed := image.Rectangle{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		p, n := previous.Pix[previous.PixOffset(b.Min.X, y):], next.Pix[next.PixOffset(b.Min.X, y):]
+		for x := range b.Dx() {
+			if p[x] != n[x] {
+				changed = changed.Union(image.Rect(b.Min.X+x, y, b.Min.X+x+1, y+1))
+			}
+		}
+	}
+	if changed.Empty() {
+		changed = image.Rect(b.Min.X, b.Min.Y, b.Min.X+1, b.Min.Y+1)
+	}
+	out := image.NewPaletted(changed, next.Palette)
+	for y := changed.Min.Y; y < changed.Max.Y; y++ {
+		for x := changed.Min.X; x < changed.Max.X; x++ {
+			i := next.PixOffset(x, y)
+			c := next.Pix[i]
+			if c == previous.Pix[i] {
+				c = clear
+			}
+			out.Pix[out.PixOffset(x, y)] = c
+		}
+	}
+	return out
 }
 
 // renderRGBA draws panels side by side in squares of the given side, at 96 dpi.

@@ -18,16 +18,16 @@ const maxColors = 256
 // nearest of them. A figure is then about a third of the size of a full-colour PNG, with no visible
 // difference, which keeps the rendered notebooks small enough to review.
 func encodePNG(w io.Writer, img *image.RGBA) error {
-	out := toPaletted(img, commonPalette(img))
+	out := toPaletted(img, commonPalette(maxColors, img))
 	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(w, out); err != nil {
 		return fmt.Errorf("encoding PNG: %w", err)
 	}
 	return nil
 }
 
-// commonPalette returns the (at most 256) colours that cover the most pixels of the images, most
+// commonPalette returns the (at most n) colours that cover the most pixels of the images, most
 // frequent first, ties in a fixed order (the same images give the same palette).
-func commonPalette(imgs ...*image.RGBA) color.Palette {
+func commonPalette(n int, imgs ...*image.RGBA) color.Palette {
 	counts := map[color.RGBA]int{}
 	for _, img := range imgs {
 		b := img.Bounds()
@@ -49,8 +49,8 @@ func commonPalette(imgs ...*image.RGBA) color.Palette {
 		}
 		return int(rgbaKey(a)) - int(rgbaKey(c))
 	})
-	palette := make(color.Palette, 0, maxColors)
-	for _, c := range colors[:min(len(colors), maxColors)] {
+	palette := make(color.Palette, 0, n)
+	for _, c := range colors[:min(len(colors), n)] {
 		palette = append(palette, c)
 	}
 	return palette

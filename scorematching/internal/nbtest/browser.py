@@ -22,8 +22,19 @@ What it does, as a student would:
      "Go (gonb)". Then saves the notebook with File > Save Notebook and applies nbrun.py's rules to
      the saved outputs too (an `error` output is drawn like stderr in the page; the file tells them
      apart). <out>/state.json keeps what was read from the page.
-  6. Saves <out>/screenshot.png (the whole notebook) and <out>/learned-field.png (scrolled to the
-     learned score field), also on failure, and shuts JupyterLab and its kernel down, always.
+     While Run All runs, the cell of notebook 01 with live controls (nb.Interact: a slider for the
+     ring's std and a Done button) is used as a student would: the slider is moved with the arrow
+     keys, the view must be redrawn (its image compared pixel by pixel before and after, in the page:
+     at least 1% of the pixels must change, and its caption must name the new value), then Done is
+     clicked and the cell must end. Every animation (an <img> of an animated GIF) must decode, with
+     the browser's ImageDecoder, to more than one frame; notebook 01 must have at least one (the
+     learned field during training, nb.Live).
+  6. Opens notebook 04 (a copy, no outputs) in the same JupyterLab, runs the cells above its
+     data-set selector (Run > Run All Above Selected Cell) and then the selector, picks another data
+     set in the drop-down list, and checks the redraw the same way; then clicks Done.
+  7. Saves <out>/screenshot.png (the whole notebook) and <out>/learned-field.png (scrolled to the
+     learned score field), also on failure, <out>/<name>-before.png and -after.png (the views of the
+     live controls), and shuts JupyterLab and its kernel down, always.
 
 --inject-error adds a failing cell to the copy (a compile error, or a program that panics), to check
 that the checks catch it: the run must then fail.
@@ -51,6 +62,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]  # This folder is scorematching/internal/nbtest.
 VENV = ROOT / ".venv"
 NOTEBOOK = "01-ring-exact-score-matching.ipynb"
+SELECTOR_NOTEBOOK = "04-toy-datasets.ipynb"  # Its data-set selector is exercised too (step 6).
 KERNEL_DISPLAY_NAME = "Go (gonb)"
 PARAMETERS_TAG = "parameters"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -126,6 +138,7 @@ def prepare_notebook(out, model_dir, inject):
     """Writes the copy with small parameters; returns its path relative to `out`."""
     src = ROOT / "notebooks" / NOTEBOOK
     nb = nbformat.read(str(src), as_version=4)
+    clear_outputs(nb)
     index = next((i for i, c in enumerate(nb.cells)
                   if c.cell_type == "code" and PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])),
                  None)
@@ -134,15 +147,6 @@ def prepare_notebook(out, model_dir, inject):
     cell = nb.cells[index]
     cell.source = set_parameters(nbrun.text_of(cell.source),
                                  {"Epochs": "3", "ModelDir": str(model_dir)})
-    for c in nb.cells:
-        if c.cell_type != "code":
-            continue
-        c.outputs, c.execution_count = [], None  # Start clean: saved outputs must not count as this run's.
-    for c in nb.cells:
-        # Collapsed cells (the set-up cell, the exercises' solutions) show no prompt and no outputs in
-        # the page, where this script reads execution counts and errors: expand them in the copy.
-        c.metadata.pop("jupyter", None)
-        # (The set-up cell finds the repository with `go env GOMOD`, which works from the copy as it is.)
     if inject:
         bad = nbformat.v4.new_code_cell(INJECTED_ERRORS[inject])
         bad.metadata["tags"] = ["injected-error"]
@@ -153,6 +157,33 @@ def prepare_notebook(out, model_dir, inject):
     log(f"notebook copy: {dest.relative_to(ROOT)} (parameters cell {index}: Epochs=3, "
         f"ModelDir={model_dir.relative_to(ROOT)}{', injected error: ' + inject if inject else ''})")
     return dest.relative_to(out)
+
+
+def clear_outputs(nb):
+    """Start clean: saved outputs must not count as this run's. Collapsed cells (the set-up cell, the
+    exercises' solutions) show no prompt and no outputs in the page, where this script reads
+    execution counts and errors: they are expanded. (The set-up cell finds the repository with
+    `go env GOMOD`, which works from the copy as it is.)"""
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs, c.execution_count = [], None
+        c.metadata.pop("jupyter", None)
+
+
+def prepare_selector_notebook(out):
+    """Writes a copy of SELECTOR_NOTEBOOK without outputs; returns its path relative to `out` and the
+    index of its data-set selector cell (the code cell calling nb.Interact with an nb.Choice)."""
+    nb = nbformat.read(str(ROOT / "notebooks" / SELECTOR_NOTEBOOK), as_version=4)
+    clear_outputs(nb)
+    index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                  and "nb.Interact(" in c.source and "nb.Choice{" in c.source), None)
+    if index is None:
+        raise SetupError(f"{SELECTOR_NOTEBOOK} has no cell calling nb.Interact with an nb.Choice")
+    dest = out / "notebooks" / SELECTOR_NOTEBOOK
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(dest))
+    log(f"notebook copy: {dest.relative_to(ROOT)} (its selector: cell {index})")
+    return dest.relative_to(out), index
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,7 +493,8 @@ def drive(args, page, lab, nb_rel, out, shots):
                  has_text="Run All Cells").click()
     t_run = time.monotonic()
     log("clicked Run > Run All Cells")
-    s = wait_until_finished(page, args.timeout, t_run)
+    controls = LiveControls(page, out, "slider", move_slider)
+    s = wait_until_finished(page, args.timeout, t_run, controls.poll)
     log(f"run finished after {time.monotonic() - t_run:.1f}s")
     (out / "state.json").write_text(json.dumps(s, indent=1) + "\n")  # What the checks below read.
 
@@ -491,6 +523,16 @@ def drive(args, page, lab, nb_rel, out, shots):
     if len(saved_problems) > MAX_REPORTED:
         problems.append(f"... and {len(saved_problems) - MAX_REPORTED} more in the saved notebook")
 
+    problems += controls.problems(f"the std slider of {NOTEBOOK}")
+    animations = check_animations(page)
+    if not animations:
+        problems.append("no animation (an <img> of an animated GIF) in the outputs: nb.Live should leave one")
+    for i, a in enumerate(animations):
+        if a.get("error") or a.get("frames", 0) < 2:
+            problems.append(f"animation {i + 1} of {len(animations)} ({a.get('alt', '')[:60]!r}): "
+                            f"{a.get('error') or str(a.get('frames')) + ' frame(s), want more than 1'}")
+    log("animations: " + ", ".join(f"{a.get('frames')} frames of {a.get('w')}x{a.get('h')}" for a in animations))
+
     images, shown = check_images(page)
     if shown < args.expect_images:
         problems.append(f"expected at least {args.expect_images} images shown in outputs, got {shown} "
@@ -516,6 +558,175 @@ def drive(args, page, lab, nb_rel, out, shots):
         f"{time.monotonic() - t0:.1f}s in the browser")
     if problems:
         raise Failure("\n".join(problems))
+    drive_selector(args, page, lab, out)
+
+
+def drive_selector(args, page, lab, out):
+    """Step 6: the data-set selector of SELECTOR_NOTEBOOK, in the same JupyterLab."""
+    nb_rel, index = args.selector
+    t0 = time.monotonic()
+    page.goto(lab.url(f"/lab/tree/{nb_rel.as_posix()}"), wait_until="domcontentloaded", timeout=60_000)
+    cell = lambda: page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
+    try:
+        page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-Notebook .jp-Cell').length > {index}",
+                               timeout=90_000)
+    except PlaywrightTimeout:
+        raise KernelTrouble(f"{SELECTOR_NOTEBOOK} did not open in JupyterLab within 90 s")
+    wait_for(f"the kernel {KERNEL_DISPLAY_NAME!r} of {SELECTOR_NOTEBOOK}",
+             lambda: (lambda st: st and st["kernelName"] == KERNEL_DISPLAY_NAME
+                      and st["indicatorStatus"] in KERNEL_UP)(state_of(page)), 120)
+    cell().scroll_into_view_if_needed()
+    cell().locator(".jp-InputPrompt").click()  # Selects the cell (command mode).
+    run_menu(page, "runmenu:run-all-above", "Run All Above Selected Cell")
+    t_run = time.monotonic()
+    wait_until_finished(page, 300, t_run)
+    log(f"{SELECTOR_NOTEBOOK}: the cells above the selector ran in {time.monotonic() - t_run:.1f}s")
+    cell().locator(".jp-InputPrompt").click()
+    run_menu(page, "notebook:run-cell", "Run Selected Cell and Do not Advance")
+    controls = LiveControls(page, out, "selector", move_choice)
+    s = wait_until_finished(page, 300, time.monotonic(), controls.poll)
+    problems = controls.problems(f"the data-set selector of {SELECTOR_NOTEBOOK}")
+    errors = [f"{describe(c)}: {msg}" for c, msg in output_errors(s)]
+    if errors:
+        problems += errors[:MAX_REPORTED]
+    log(f"{SELECTOR_NOTEBOOK}: selector checked in {time.monotonic() - t0:.1f}s")
+    if problems:
+        raise Failure("\n".join(problems))
+
+
+def run_menu(page, command, label):
+    """Clicks Run > label in the menu bar (the item of the given JupyterLab command)."""
+    page.locator("#jp-MainMenu .lm-MenuBar-item", has_text=re.compile(r"^\s*Run\s*$")).click()
+    page.locator(f'#jp-mainmenu-run .lm-Menu-item[data-command="{command}"]').first.click()
+    log(f"clicked Run > {label}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Live controls (nb.Interact) and animations.
+# ---------------------------------------------------------------------------------------------
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+# Compares two images (data URIs) pixel by pixel in the page; returns their size and the share of
+# pixels that differ.
+DIFF_JS = r"""
+async ([a, b]) => {
+  const load = src => new Promise((ok, bad) => {
+    const i = new Image(); i.onload = () => ok(i); i.onerror = () => bad(new Error('image did not load')); i.src = src; });
+  const [ia, ib] = await Promise.all([load(a), load(b)]);
+  const w = Math.max(ia.naturalWidth, ib.naturalWidth), h = Math.max(ia.naturalHeight, ib.naturalHeight);
+  const pixels = img => {
+    const c = document.createElement('canvas'); c.width = w; c.height = h;
+    const g = c.getContext('2d'); g.fillStyle = '#fff'; g.fillRect(0, 0, w, h); g.drawImage(img, 0, 0);
+    return g.getImageData(0, 0, w, h).data;
+  };
+  const pa = pixels(ia), pb = pixels(ib);
+  let diff = 0;
+  for (let i = 0; i < pa.length; i += 4) {
+    if (pa[i] !== pb[i] || pa[i + 1] !== pb[i + 1] || pa[i + 2] !== pb[i + 2]) diff++;
+  }
+  return {w, h, changed: diff / (w * h)};
+}
+"""
+
+# Decodes an animated GIF <img> with the browser's ImageDecoder (WebCodecs): its frame count, and the
+# size of its last frame (decoding it proves the whole file decodes).
+GIF_FRAMES_JS = r"""
+async img => {
+  const alt = img.getAttribute('alt') || '';
+  if (typeof ImageDecoder === 'undefined') return {alt, error: 'this browser has no ImageDecoder'};
+  try {
+    const data = await (await fetch(img.src)).arrayBuffer();
+    const d = new ImageDecoder({data, type: 'image/gif'});
+    await d.tracks.ready;
+    const frames = d.tracks.selectedTrack.frameCount;
+    const last = await d.decode({frameIndex: frames - 1});
+    return {alt, frames, w: last.image.displayWidth, h: last.image.displayHeight};
+  } catch (e) {
+    return {alt, error: 'does not decode: ' + e};
+  }
+}
+"""
+
+MIN_CHANGED = 0.01  # Share of the view's pixels that moving a control must change.
+
+
+def move_slider(cell):
+    """Moves the first slider of the cell three positions right, with the keyboard."""
+    slider = cell.locator("input[type=range]").first
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowRight")
+    return f"slider moved 3 steps right (to position {slider.input_value()})"
+
+
+def move_choice(cell):
+    """Picks the last option of the cell's first drop-down list."""
+    select = cell.locator("select").first
+    options = select.locator("option")
+    label = options.nth(options.count() - 1).inner_text()
+    select.select_option(label=label)
+    return f"picked {label!r}"
+
+
+class LiveControls:
+    """Finds the cell whose nb.Interact controls are live (a Done button in its outputs) while the
+    notebook runs, and uses them once: move(cell) changes a control; the view (the cell's image)
+    must be redrawn with its caption changed and at least MIN_CHANGED of its pixels different; then
+    Done is clicked and the controls must close."""
+
+    def __init__(self, page, out, name, move):
+        self.page, self.out, self.name, self.move = page, out, name, move
+        self.done, self.errors, self.summary = False, [], ""
+
+    def poll(self, state):
+        if self.done:
+            return
+        cells = self.page.locator(f"{PANEL} .jp-CodeCell").filter(
+            has=self.page.locator(".jp-OutputArea-output button", has_text=re.compile(r"^\s*Done\s*$")))
+        if cells.count() == 0:
+            return
+        self.done = True
+        try:
+            self.exercise(cells.first)
+        except (PlaywrightError, Failure) as exc:
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def exercise(self, cell):
+        view = cell.locator(".jp-OutputArea-output img").first
+        view.scroll_into_view_if_needed()
+        before, caption = view.get_attribute("src"), view.get_attribute("alt") or ""
+        view.screenshot(path=str(self.out / f"{self.name}-before.png"))
+        how = self.move(cell)
+        t0 = time.monotonic()
+        wait_for(f"the view to be redrawn after: {how}",
+                 lambda: view.get_attribute("src") not in (None, before) or None, 120)
+        redraw = time.monotonic() - t0
+        after, new_caption = view.get_attribute("src"), view.get_attribute("alt") or ""
+        self.page.wait_for_timeout(300)
+        view.screenshot(path=str(self.out / f"{self.name}-after.png"))
+        diff = self.page.evaluate(DIFF_JS, [before, after])
+        if diff["changed"] < MIN_CHANGED:
+            self.errors.append(f"{how}: only {100 * diff['changed']:.2f}% of the view's pixels changed")
+        if new_caption == caption:
+            self.errors.append(f"{how}: the view's caption still reads {caption!r}")
+        cell.get_by_role("button", name="Done").click()
+        wait_for("the controls to close after Done",
+                 lambda: "Controls closed" in cell.inner_text() or None, 60)
+        self.summary = (f"{how}: redrawn in {redraw:.1f}s, {100 * diff['changed']:.1f}% of "
+                        f"{diff['w']}x{diff['h']} pixels changed, caption {caption!r} -> {new_caption!r}; Done closed it")
+        log(f"{self.name}: {self.summary}")
+
+    def problems(self, what):
+        if not self.done:
+            return [f"{what}: no live controls (a Done button) appeared while the cells ran"]
+        return [f"{what}: {e}" for e in self.errors]
+
+
+def check_animations(page):
+    """Every animated GIF <img> of the outputs, decoded in the page (see GIF_FRAMES_JS)."""
+    imgs = page.locator(f'{PANEL} .jp-OutputArea-output img[src^="data:image/gif"]')
+    return [imgs.nth(i).evaluate(GIF_FRAMES_JS) for i in range(imgs.count())]
 
 
 def check_saved(page, path, flagged):
@@ -550,11 +761,15 @@ def one_line(text):
     return " ".join((text or "").split())
 
 
-def wait_until_finished(page, timeout, t_run):
-    """Waits until no code cell is queued or running ([*]) and the kernel is idle, for 3 s in a row."""
+def wait_until_finished(page, timeout, t_run, on_poll=None):
+    """Waits until no code cell is queued or running ([*]) and the kernel is idle, for 3 s in a row.
+    on_poll, if given, sees the page's state at every look (e.g. to use live controls)."""
     deadline, started, stable, last_report = t_run + timeout, False, None, t_run
     while True:
         s = state_of(page)
+        if on_poll is not None and s is not None:
+            on_poll(s)
+            s = state_of(page)
         now = time.monotonic()
         if s is None:
             raise Failure("the notebook panel disappeared")
@@ -684,11 +899,13 @@ def main(argv=None):
         except ValueError:
             raise SetupError(f"--out {out} must be inside the repository {ROOT} "
                              "(the notebook finds the repository from its folder)")
-        for old in ("notebooks", "model", "jupyter", "screenshot.png", "learned-field.png", "state.json"):
+        for old in ("notebooks", "model", "jupyter", "screenshot.png", "learned-field.png", "state.json",
+                    "slider-before.png", "slider-after.png", "selector-before.png", "selector-after.png"):
             p = out / old
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         out.mkdir(parents=True, exist_ok=True)
         nb_rel = prepare_notebook(out, out / "model", args.inject_error)
+        args.selector = prepare_selector_notebook(out)
         lab = Lab(out, secrets.token_hex(8))
         lab.start()
         log(f"JupyterLab up on {lab.base} after {time.monotonic() - start:.1f}s "
@@ -709,7 +926,7 @@ def main(argv=None):
     finally:
         if lab is not None:
             lab.stop()
-    print(f"browser: OK {NOTEBOOK} in Chromium: {time.monotonic() - start:.1f}s in all; "
+    print(f"browser: OK {NOTEBOOK} (and the selector of {SELECTOR_NOTEBOOK}) in Chromium: {time.monotonic() - start:.1f}s in all; "
           f"screenshots: {(out / 'screenshot.png').relative_to(ROOT)}, {(out / 'learned-field.png').relative_to(ROOT)}")
     return 0
 

@@ -5,8 +5,12 @@ package nbtest_test
 // TestBrowser runs notebook 01 in a real browser: scorematching/internal/nbtest/browser.py starts JupyterLab on
 // 127.0.0.1, opens a copy of the notebook (small parameters, under <repo>/out/browser/) in headless
 // Chromium through Playwright, runs Run > Run All Cells from the menu bar, and fails on any error
-// output, a cell left unrun, fewer than 4 images shown, or a kernel other than "Go (gonb)".
-// Screenshots: out/browser/screenshot.png (the whole notebook), out/browser/learned-field.png.
+// output, a cell left unrun, fewer than 4 images shown, or a kernel other than "Go (gonb)". On the
+// way it uses the notebook's slider as a student would (arrow keys; the view must be redrawn, its
+// pixels compared before and after; then Done), checks that every animation decodes in the browser
+// to more than one frame, and then does the same with notebook 04's data-set selector.
+// Screenshots: out/browser/screenshot.png (the whole notebook), out/browser/learned-field.png, and
+// the views before and after each control moved (out/browser/{slider,selector}-{before,after}.png).
 //
 // Needs: the set-up (bash scorematching/scripts/setup.sh), Playwright in the venv
 // (.venv/bin/pip install -r scorematching/scripts/requirements-dev.txt) and Debian's Chromium
@@ -103,7 +107,7 @@ func TestBrowser(t *testing.T) {
 		if errors.As(err, &exit) && exit.ExitCode() == 2 {
 			t.Fatalf("browser.py could not set up the check (%v, after %s):\n%s", err, elapsed, text)
 		}
-		t.Fatalf("notebook 01 failed in the browser (%v, after %s); screenshots in out/browser/:\n%s", err, elapsed, text)
+		t.Fatalf("the browser check (notebook 01, then the selector of notebook 04) failed (%v, after %s); screenshots in out/browser/:\n%s", err, elapsed, text)
 	}
 	t.Logf("after %s:\n%s", elapsed, text)
 }
