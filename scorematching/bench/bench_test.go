@@ -48,3 +48,18 @@ func TestWorkloadsRun(t *testing.T) {
 		t.Error("zero steps: want an error")
 	}
 }
+
+// BenchmarkSample times the sample workload's Langevin update of bench.Particles particles: go test
+// -bench Sample -run '^$' ./scorematching/bench (GOMLX_BACKEND picks the backend).
+func BenchmarkSample(b *testing.B) {
+	be, err := backend.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := bench.Sample(be, backend.Config(), b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(r.MsPerStep, "ms/step")
+	b.ReportMetric(r.CompileMs, "compile-ms")
+}

@@ -31,7 +31,7 @@ type Control interface {
 
 // Slider is a control that steps through Values (in the order given), shown as a range input with
 // the current value beside it. Value is where it starts: the entry of Values nearest to it.
-// Format formats the value shown (default "%.3g").
+// Format formats the value shown (default "%.4g": 0.001, 2000, 1e-05).
 type Slider struct {
 	Label  string
 	Values []float64
@@ -61,7 +61,7 @@ func (s Slider) start() (int, error) {
 func (s Slider) format(position int) string {
 	f := s.Format
 	if f == "" {
-		f = "%.3g"
+		f = "%.4g"
 	}
 	return fmt.Sprintf(f, s.Values[position])
 }
