@@ -121,10 +121,13 @@ type View struct {
 // Without it, Interact waits up to WidgetTimeout for the browser before it does the same.
 const NoWidgetsEnv = "GOSM_NO_WIDGETS"
 
-// WidgetTimeout is how long Interact waits for the browser to draw its controls; IdleTimeout is
-// how long the controls stay live without being moved before Interact returns on its own.
+// WidgetTimeout is how long Interact waits for the browser to draw its controls. StartTimeout is
+// how long the controls stay live if nobody moves them (so that Run All goes on by itself), and
+// IdleTimeout how long they stay live after a move without another, before Interact returns on
+// its own.
 var (
 	WidgetTimeout = 10 * time.Second
+	StartTimeout  = 2 * time.Minute
 	IdleTimeout   = 30 * time.Minute
 )
 
@@ -135,8 +138,8 @@ var (
 // shows. An error from draw is shown in the view, in red, and the controls stay live.
 //
 // The cell keeps running while the controls are live (a notebook's Run All waits there): it ends
-// when the Done button is clicked, the kernel is interrupted (the stop button), or after
-// IdleTimeout without a move. Outside a browser (a plain program, a headless runner, NoWidgetsEnv
+// when the Done button is clicked, the kernel is interrupted (the stop button), after
+// StartTimeout if the controls are never moved, or after IdleTimeout without a move. Outside a browser (a plain program, a headless runner, NoWidgetsEnv
 // set to 1) only the starting view is drawn. A bad control (a slider of fewer than two values, a
 // choice whose starting value is not an option) stops the cell with a message naming it.
 func Interact(controls []Control, draw func(Values) (View, error)) {
@@ -308,10 +311,10 @@ func (l *liveControls) follow(i int, ch *comms.AddressChan[int]) {
 	}()
 }
 
-// loop redraws (with redraw, which reads the positions under l.mu) after every move, until the
-// Done button, ctx's end or IdleTimeout without a move. It returns why it stopped.
+// loop redraws (with redraw) after every move, until the Done button, ctx's end, StartTimeout
+// without a first move or IdleTimeout without another. It returns why it stopped.
 func (l *liveControls) loop(ctx context.Context, redraw func()) string {
-	idle := time.NewTimer(IdleTimeout)
+	idle, limit := time.NewTimer(StartTimeout), StartTimeout
 	defer idle.Stop()
 	for {
 		select {
@@ -323,12 +326,13 @@ func (l *liveControls) loop(ctx context.Context, redraw func()) string {
 			l.mu.Unlock()
 			redraw()
 			idle.Reset(IdleTimeout)
+			limit = IdleTimeout
 		case <-l.done:
 			return "Done clicked"
 		case <-ctx.Done():
 			return "interrupted"
 		case <-idle.C:
-			return fmt.Sprintf("no move for %s", IdleTimeout)
+			return fmt.Sprintf("no move for %s", limit)
 		}
 	}
 }

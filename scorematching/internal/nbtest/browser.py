@@ -691,6 +691,11 @@ class LiveControls:
             self.exercise(cells.first)
         except (PlaywrightError, Failure) as exc:
             self.errors.append(f"{type(exc).__name__}: {exc}")
+            log(f"{self.name}: FAILED: {self.errors[-1]}")
+            try:  # End the cell, so that the run goes on and its other checks still count.
+                cells.first.get_by_role("button", name="Done").click(timeout=5_000)
+            except PlaywrightError:
+                pass
 
     def exercise(self, cell):
         view = cell.locator(".jp-OutputArea-output img").first
