@@ -23,8 +23,8 @@ What it does, as a student would:
      the saved outputs too (an `error` output is drawn like stderr in the page; the file tells them
      apart). <out>/state.json keeps what was read from the page.
      While Run All runs, the cell of notebook 01 with live controls (nb.Interact: a slider for the
-     ring's std and a Done button) is used as a student would: the slider is moved with the arrow
-     keys, the view must be redrawn (its image compared pixel by pixel before and after, in the page:
+     ring's std and a Done button) is used as a student would: the slider is dragged with the
+     mouse, the view must be redrawn (its image compared pixel by pixel before and after, in the page:
      at least 1% of the pixels must change, and its caption must name the new value), then Done is
      clicked and the cell must end. Every animation (an <img> of an animated GIF) must decode, with
      the browser's ImageDecoder, to more than one frame; notebook 01 must have at least one (the
@@ -558,7 +558,13 @@ def drive(args, page, lab, nb_rel, out, shots):
         f"{time.monotonic() - t0:.1f}s in the browser")
     if problems:
         raise Failure("\n".join(problems))
-    drive_selector(args, page, lab, out)
+    try:
+        drive_selector(args, page, lab, out)
+    finally:
+        try:
+            page.screenshot(path=str(out / "selector.png"))
+        except PlaywrightError as exc:
+            log(f"could not save selector.png: {exc}")
 
 
 def drive_selector(args, page, lab, out):
@@ -575,13 +581,12 @@ def drive_selector(args, page, lab, out):
     wait_for(f"the kernel {KERNEL_DISPLAY_NAME!r} of {SELECTOR_NOTEBOOK}",
              lambda: (lambda st: st and st["kernelName"] == KERNEL_DISPLAY_NAME
                       and st["indicatorStatus"] in KERNEL_UP)(state_of(page)), 120)
-    cell().scroll_into_view_if_needed()
-    cell().locator(".jp-InputPrompt").click()  # Selects the cell (command mode).
-    run_menu(page, "runmenu:run-all-above", "Run All Above Selected Cell")
+    select_cell(cell())
+    run_menu(page, "notebook:run-all-above", "Run All Above Selected Cell")
     t_run = time.monotonic()
     wait_until_finished(page, 300, t_run)
     log(f"{SELECTOR_NOTEBOOK}: the cells above the selector ran in {time.monotonic() - t_run:.1f}s")
-    cell().locator(".jp-InputPrompt").click()
+    select_cell(cell())
     run_menu(page, "notebook:run-cell", "Run Selected Cell and Do not Advance")
     controls = LiveControls(page, out, "selector", move_choice)
     s = wait_until_finished(page, 300, time.monotonic(), controls.poll)
@@ -592,6 +597,13 @@ def drive_selector(args, page, lab, out):
     log(f"{SELECTOR_NOTEBOOK}: selector checked in {time.monotonic() - t0:.1f}s")
     if problems:
         raise Failure("\n".join(problems))
+
+
+def select_cell(cell):
+    """Makes cell the active one, as a click on it does (in its editor: JupyterLab's Run menu then
+    acts on it)."""
+    cell.scroll_into_view_if_needed(timeout=30_000)
+    cell.locator(".jp-InputArea-editor").first.click(timeout=30_000)
 
 
 def run_menu(page, command, label):
@@ -652,12 +664,20 @@ MIN_CHANGED = 0.01  # Share of the view's pixels that moving a control must chan
 
 
 def move_slider(cell):
-    """Moves the first slider of the cell three positions right, with the keyboard."""
+    """Drags the first slider of the cell with the mouse, from its position to 80% of its length.
+    (Arrow keys on the focused slider did not move it in JupyterLab when we tried.)"""
     slider = cell.locator("input[type=range]").first
-    slider.focus()
-    for _ in range(3):
-        slider.press("ArrowRight")
-    return f"slider moved 3 steps right (to position {slider.input_value()})"
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+    start = slider.input_value()
+    y = box["y"] + box["height"] / 2
+    mouse = slider.page.mouse
+    mouse.move(box["x"] + box["width"] * (float(start) - lo) / (hi - lo), y)
+    mouse.down()
+    mouse.move(box["x"] + box["width"] * 0.8, y, steps=10)
+    mouse.up()
+    return f"slider dragged from position {start} to {slider.input_value()} (of {lo:g}-{hi:g})"
 
 
 def move_choice(cell):
@@ -687,13 +707,16 @@ class LiveControls:
         if cells.count() == 0:
             return
         self.done = True
+        # The cell by its place in the notebook: once Done is clicked it has no button any more.
+        index = cells.first.evaluate("c => [...c.closest('.jp-Notebook').querySelectorAll('.jp-Cell')].indexOf(c)")
+        cell = self.page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
         try:
-            self.exercise(cells.first)
+            self.exercise(cell)
         except (PlaywrightError, Failure) as exc:
             self.errors.append(f"{type(exc).__name__}: {exc}")
             log(f"{self.name}: FAILED: {self.errors[-1]}")
             try:  # End the cell, so that the run goes on and its other checks still count.
-                cells.first.get_by_role("button", name="Done").click(timeout=5_000)
+                cell.get_by_role("button", name="Done").click(timeout=5_000)
             except PlaywrightError:
                 pass
 
@@ -705,7 +728,7 @@ class LiveControls:
         how = self.move(cell)
         t0 = time.monotonic()
         wait_for(f"the view to be redrawn after: {how}",
-                 lambda: view.get_attribute("src") not in (None, before) or None, 120)
+                 lambda: view.get_attribute("src") not in (None, before) or None, 60)
         redraw = time.monotonic() - t0
         after, new_caption = view.get_attribute("src"), view.get_attribute("alt") or ""
         self.page.wait_for_timeout(300)
@@ -904,7 +927,7 @@ def main(argv=None):
         except ValueError:
             raise SetupError(f"--out {out} must be inside the repository {ROOT} "
                              "(the notebook finds the repository from its folder)")
-        for old in ("notebooks", "model", "jupyter", "screenshot.png", "learned-field.png", "state.json",
+        for old in ("notebooks", "model", "jupyter", "screenshot.png", "learned-field.png", "state.json", "selector.png",
                     "slider-before.png", "slider-after.png", "selector-before.png", "selector-after.png"):
             p = out / old
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)

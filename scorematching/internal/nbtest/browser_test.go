@@ -6,7 +6,7 @@ package nbtest_test
 // 127.0.0.1, opens a copy of the notebook (small parameters, under <repo>/out/browser/) in headless
 // Chromium through Playwright, runs Run > Run All Cells from the menu bar, and fails on any error
 // output, a cell left unrun, fewer than 4 images shown, or a kernel other than "Go (gonb)". On the
-// way it uses the notebook's slider as a student would (arrow keys; the view must be redrawn, its
+// way it uses the notebook's slider as a student would (dragged with the mouse; the view must be redrawn, its
 // pixels compared before and after; then Done), checks that every animation decodes in the browser
 // to more than one frame, and then does the same with notebook 04's data-set selector.
 // Screenshots: out/browser/screenshot.png (the whole notebook), out/browser/learned-field.png, and
