@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gosm/gosm/scorematching/hostmath"
+
 	"github.com/gosm/gosm/scorematching/batch"
 )
 
@@ -58,7 +60,7 @@ func sumWithin(a []float64, dim int, c float64) float64 {
 		ai := a[i*dim : (i+1)*dim]
 		var s float64
 		for j := i + 1; j < rows; j++ {
-			s += math.Exp(c * sqDist(ai, a[j*dim:(j+1)*dim]))
+			s += hostmath.Exp(c * sqDist(ai, a[j*dim:(j+1)*dim]))
 		}
 		total += s
 	}
@@ -72,7 +74,7 @@ func sumBetween(a, b []float64, dim int, c float64) float64 {
 		ai := a[i : i+dim]
 		var s float64
 		for j := 0; j < len(b); j += dim {
-			s += math.Exp(c * sqDist(ai, b[j:j+dim]))
+			s += hostmath.Exp(c * sqDist(ai, b[j:j+dim]))
 		}
 		total += s
 	}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/gosm/gosm/scorematching/hostmath"
+
 	"github.com/gosm/gosm/scorematching/toy"
 )
 
@@ -79,7 +81,7 @@ func kolmogorovQ(lambda float64) float64 {
 	var sum float64
 	sign := 1.0
 	for k := 1; k <= 100; k++ {
-		term := sign * math.Exp(-2*float64(k*k)*lambda*lambda)
+		term := sign * hostmath.Exp(-2*float64(k*k)*lambda*lambda)
 		sum += term
 		if math.Abs(term) < 1e-16 {
 			break

@@ -124,7 +124,7 @@ func (m MLP) Apply(store *model.Store, x *graph.Node) *graph.Node {
 		}
 		h = graph.Add(graph.MatMul(h, w.NodeValue(x.Graph())), graph.ExpandAxes(b.NodeValue(x.Graph()), 0))
 		if i < m.NumLayers()-1 {
-			h = graph.Tanh(h)
+			h = tanh(h)
 		}
 	}
 	return h
@@ -308,7 +308,7 @@ func (m MLP) ApplyWithTrace(store *model.Store, x *graph.Node) (s, trace *graph.
 		width := w.Shape().Dimensions[1]
 		t = graph.Reshape(graph.MatMul(graph.Reshape(t, batch*d, -1), w), batch, d, width)
 		if i < m.NumLayers()-1 {
-			h = graph.Tanh(h)
+			h = tanh(h)
 			deriv := graph.OneMinus(graph.Square(h))     // [B, width]
 			t = graph.Mul(t, graph.ExpandAxes(deriv, 1)) // [B, D, width]
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // Circles is "circles": two concentric circles of radii R_0 = Radius (outer, component 0) and
@@ -172,7 +174,7 @@ func besselI0eRatio(z float64) (logI0e, ratio float64) {
 	for k := 0; k <= n; k++ {
 		t := float64(k) * h
 		sh := math.Sin(t / 2)
-		f := math.Exp(-2 * z * sh * sh)
+		f := hostmath.Exp(-2 * z * sh * sh)
 		if k == 0 || k == n {
 			f /= 2
 		}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // Dataset is a toy distribution that can be sampled: the interface the command, the training
@@ -439,7 +441,7 @@ func logSumExp(v []float64) float64 {
 	}
 	var s float64
 	for _, x := range v {
-		s += math.Exp(x - m)
+		s += hostmath.Exp(x - m)
 	}
 	return m + math.Log(s)
 }
@@ -452,7 +454,7 @@ func softmaxInPlace(v []float64) {
 	}
 	var s float64
 	for i, x := range v {
-		v[i] = math.Exp(x - m)
+		v[i] = hostmath.Exp(x - m)
 		s += v[i]
 	}
 	for i := range v {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // Mixture1D is "mixture1d", a mixture of two normal distributions on the real line:
@@ -128,16 +130,16 @@ func (m Mixture1D) logJoint(x float64) (l1, l2 float64) {
 func (m Mixture1D) LogDensityAt(x float64) float64 {
 	l1, l2 := m.logJoint(x)
 	hi, lo := max(l1, l2), min(l1, l2)
-	return hi + math.Log1p(math.Exp(lo-hi))
+	return hi + math.Log1p(hostmath.Exp(lo-hi))
 }
 
 // DensityAt is p(x).
-func (m Mixture1D) DensityAt(x float64) float64 { return math.Exp(m.LogDensityAt(x)) }
+func (m Mixture1D) DensityAt(x float64) float64 { return hostmath.Exp(m.LogDensityAt(x)) }
 
 // Posterior is r(x), the probability that x was drawn from component 0.
 func (m Mixture1D) Posterior(x float64) float64 {
 	l1, l2 := m.logJoint(x)
-	return 1 / (1 + math.Exp(l2-l1))
+	return 1 / (1 + hostmath.Exp(l2-l1))
 }
 
 // ScoreAt is s(x) = d/dx log p(x) = r(x) (mu1 - x)/sigma1^2 + (1 - r(x)) (mu2 - x)/sigma2^2.
@@ -160,7 +162,7 @@ func (m Mixture1D) CDF(x float64) float64 {
 // derivative, the score.
 func (m Mixture1D) Unnormalized(x float64) float64 {
 	z1, z2 := (x-m.Mean1)/m.Std1, (x-m.Mean2)/m.Std2
-	return m.Weight*math.Exp(-z1*z1/2)/m.Std1 + (1-m.Weight)*math.Exp(-z2*z2/2)/m.Std2
+	return m.Weight*hostmath.Exp(-z1*z1/2)/m.Std1 + (1-m.Weight)*hostmath.Exp(-z2*z2/2)/m.Std2
 }
 
 // NormalizingConstant is Z = integral of Unnormalized over the line = sqrt(2 pi).

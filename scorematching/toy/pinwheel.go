@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // Pinwheel is "pinwheel", FFJORD's pinwheel: Arms bent normal blobs. A point is drawn by choosing
@@ -83,7 +85,7 @@ func (w Pinwheel) SampleLabeled(n int, seed uint64) ([][]float64, []int, error) 
 		k := rng.IntN(w.Arms)
 		f1 := 1 + w.RadialStd*rng.NormFloat64()
 		f2 := w.TangentialStd * rng.NormFloat64()
-		a := 2*math.Pi*float64(k)/float64(w.Arms) + w.Rate*math.Exp(f1)
+		a := 2*math.Pi*float64(k)/float64(w.Arms) + w.Rate*hostmath.Exp(f1)
 		c, s := math.Cos(a), math.Sin(a)
 		points[i] = []float64{w.Scale * (f1*c + f2*s), w.Scale * (-f1*s + f2*c)}
 		labels[i] = k

@@ -3,6 +3,8 @@ package toy
 import (
 	"fmt"
 	"math"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // Simpson returns the integral of f over [a, b] by the composite Simpson rule with n intervals
@@ -107,7 +109,7 @@ func DensityFromScore(xs, s []float64) ([]float64, error) {
 	p := make([]float64, len(xs))
 	var z float64
 	for i, l := range logq {
-		p[i] = math.Exp(l - top)
+		p[i] = hostmath.Exp(l - top)
 		if i > 0 {
 			z += (xs[i] - xs[i-1]) * (p[i] + p[i-1]) / 2
 		}

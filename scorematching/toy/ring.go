@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // Ring is the blog's ring: a distribution in the plane whose radius r = ||x|| is normal with mean
@@ -88,7 +90,7 @@ func (r Ring) Score(x []float64) []float64 {
 // and it is kept only so the notebooks can show the difference.
 func (r Ring) BlogRadialPDF(x []float64) float64 {
 	z := (math.Hypot(x[0], x[1]) - r.Radius) / r.Std
-	return math.Exp(-0.5*z*z) / (r.Std * math.Sqrt(2*math.Pi))
+	return hostmath.Exp(-0.5*z*z) / (r.Std * math.Sqrt(2*math.Pi))
 }
 
 // BlogFlawedScore is the blog's score formula, (R/r - 1) x. It drops the 1/sigma^2 factor and the
@@ -136,7 +138,7 @@ func (r Ring) MeanSquaredScore() float64 {
 			w = 4
 		}
 		z := (rho - r.Radius) / r.Std
-		density := math.Exp(-0.5*z*z) / (r.Std * math.Sqrt(2*math.Pi))
+		density := hostmath.Exp(-0.5*z*z) / (r.Std * math.Sqrt(2*math.Pi))
 		s := (rho-r.Radius)/(r.Std*r.Std) + 1/rho
 		sum += w * density * s * s
 		mass += w * density

@@ -1,0 +1,6 @@
+//go:build goexperiment.simd
+
+package network
+
+// simdBuild says whether this is a build with GOEXPERIMENT=simd (see tanh).
+const simdBuild = true
