@@ -4,18 +4,28 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/bench"
 )
 
 // BenchmarkBlogStep times the blog workload's training step: go test -bench BlogStep -run '^$'
 // ./scorematching/bench (GOMLX_BACKEND picks the backend).
-func BenchmarkBlogStep(b *testing.B) {
+func BenchmarkBlogStep(b *testing.B) { benchmarkWorkload(b, bench.Blog) }
+
+// BenchmarkSample times the sample workload's Langevin update of bench.Particles particles: go test
+// -bench Sample -run '^$' ./scorematching/bench (GOMLX_BACKEND picks the backend).
+func BenchmarkSample(b *testing.B) { benchmarkWorkload(b, bench.Sample) }
+
+// benchmarkWorkload runs b.N steps of a workload on the backend GOMLX_BACKEND picks and reports
+// its milliseconds per step and its compile time.
+func benchmarkWorkload(b *testing.B, workload func(compute.Backend, string, int) (bench.Result, error)) {
 	be, err := backend.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := bench.Blog(be, backend.Config(), b.N)
+	r, err := workload(be, backend.Config(), b.N)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,19 +57,4 @@ func TestWorkloadsRun(t *testing.T) {
 	if _, err := bench.Blog(be, "test", 0); err == nil {
 		t.Error("zero steps: want an error")
 	}
-}
-
-// BenchmarkSample times the sample workload's Langevin update of bench.Particles particles: go test
-// -bench Sample -run '^$' ./scorematching/bench (GOMLX_BACKEND picks the backend).
-func BenchmarkSample(b *testing.B) {
-	be, err := backend.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, err := bench.Sample(be, backend.Config(), b.N)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(r.MsPerStep, "ms/step")
-	b.ReportMetric(r.CompileMs, "compile-ms")
 }
