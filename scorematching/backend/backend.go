@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -32,6 +33,7 @@ import (
 	"github.com/gomlx/go-xla/compute/xla"  // Registers the XLA backend ("xla").
 
 	"github.com/gosm/gosm/scorematching/batch"
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 // EnvVar is the environment variable that overrides the default backend (GoMLX's own).
@@ -150,9 +152,22 @@ func newSilently(config string) (b compute.Backend, err error) {
 
 // Describe returns a one-line description of b for logs and notebooks, free of machine detail:
 // a file path in the backend's description (the XLA plugin's) is shortened to its base name, so
-// that saved notebooks and logs show the backend and its version, not where it is installed.
+// that saved notebooks and logs show the backend and its version, not where it is installed. For
+// the pure Go backend it says which build runs: with GOEXPERIMENT=simd, or plain (then how to get
+// the faster one, on amd64).
 func Describe(b compute.Backend) string {
-	return fmt.Sprintf("%s (%s)", b.Name(), stripPaths(b.Description()))
+	d := fmt.Sprintf("%s (%s)", b.Name(), stripPaths(b.Description()))
+	if b.String() != "go" {
+		return d
+	}
+	switch {
+	case hostmath.SIMDBuild:
+		return d + ", simd build"
+	case runtime.GOARCH == "amd64":
+		return d + ", plain build: GOEXPERIMENT=simd builds it about 3 times faster"
+	default:
+		return d + ", plain build"
+	}
 }
 
 // absPath matches an absolute file path: a slash, then anything up to a space, a parenthesis or a

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gosm/gosm/scorematching/backend"
+	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
 func TestConfig(t *testing.T) {
@@ -119,6 +120,13 @@ func TestNewWithConfigPlainGo(t *testing.T) {
 	}
 	if d := backend.Describe(b); !strings.Contains(d, "parallelism=3") {
 		t.Errorf("Describe of an explicit parallelism = %q, want it kept", d)
+	}
+	build := "plain build"
+	if hostmath.SIMDBuild {
+		build = "simd build"
+	}
+	if d := backend.Describe(b); !strings.Contains(d, build) {
+		t.Errorf("Describe of the Go backend = %q, want it to say %q", d, build)
 	}
 }
 

@@ -11,7 +11,7 @@ import "math"
 
 // Exp returns e**x, as math.Exp does (same special cases; within 1 ulp of it).
 func Exp(x float64) float64 {
-	if simdBuild {
+	if SIMDBuild {
 		return pureExp(x)
 	}
 	return math.Exp(x)

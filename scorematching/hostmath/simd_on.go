@@ -2,5 +2,5 @@
 
 package hostmath
 
-// simdBuild says whether this is a build with GOEXPERIMENT=simd (see Exp).
-const simdBuild = true
+// SIMDBuild says whether this is a build with GOEXPERIMENT=simd (see Exp).
+const SIMDBuild = true

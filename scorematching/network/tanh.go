@@ -1,6 +1,10 @@
 package network
 
-import "github.com/gomlx/gomlx/core/graph"
+import (
+	"github.com/gomlx/gomlx/core/graph"
+
+	"github.com/gosm/gosm/scorematching/hostmath"
+)
 
 // tanh is the activation of the hidden layers. Everywhere but on GoMLX's pure Go backend in a build
 // with GOEXPERIMENT=simd it is graph.Tanh. There it is FastTanh, a rational function: that backend
@@ -9,7 +13,7 @@ import "github.com/gomlx/gomlx/core/graph"
 // a Langevin step of 10,000 particles; the rational function costs a dozen multiplications and
 // additions over the batch instead (see the README's speed section).
 func tanh(x *graph.Node) *graph.Node {
-	if simdBuild && x.Graph().Backend().String() == "go" {
+	if hostmath.SIMDBuild && x.Graph().Backend().String() == "go" {
 		return FastTanh(x)
 	}
 	return graph.Tanh(x)
