@@ -1,6 +1,7 @@
 package network_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -44,5 +45,40 @@ func TestRationalTanh(t *testing.T) {
 				c.name, worstY, worstD, worstD2)
 		}
 		t.Logf("%s: largest error: tanh %.3g, derivative %.3g, second derivative %.3g", c.name, worstY, worstD, worstD2)
+	}
+}
+
+// BenchmarkTanh times graph.Tanh against FastTanh, forward and with the gradient, on batches of
+// 512 to 10,000 rows of 128 units (the blog's training batch to the sample workload's particles):
+// GOEXPERIMENT=simd GOMLX_BACKEND=go go test -bench Tanh -run '^$' ./scorematching/network.
+func BenchmarkTanh(b *testing.B) {
+	for _, rows := range []int{512, 2048, 10000} {
+		data := make([]float32, rows*128)
+		for i := range data {
+			data[i] = float32(i%997)/249 - 2
+		}
+		x := tensors.FromFlatDataAndDimensions(data, rows, 128)
+		for _, c := range []struct {
+			name string
+			f    func(*graph.Node) *graph.Node
+		}{{"graph.Tanh", graph.Tanh}, {"FastTanh", network.FastTanh}} {
+			for _, grad := range []bool{false, true} {
+				name := fmt.Sprintf("%s/rows=%d/gradient=%v", c.name, rows, grad)
+				b.Run(name, func(b *testing.B) {
+					exec := graph.MustNewExec(testutil.Backend(b), func(x *graph.Node) *graph.Node {
+						y := c.f(x)
+						if grad {
+							return graph.Gradient(graph.ReduceAllSum(y), x)[0]
+						}
+						return y
+					})
+					exec.MustExec(x)
+					b.ResetTimer()
+					for range b.N {
+						exec.MustExec(x)
+					}
+				})
+			}
+		}
 	}
 }
