@@ -139,9 +139,11 @@ var (
 //
 // The cell keeps running while the controls are live (a notebook's Run All waits there): it ends
 // when the Done button is clicked, the kernel is interrupted (the stop button), after
-// StartTimeout if the controls are never moved, or after IdleTimeout without a move. Outside a browser (a plain program, a headless runner, NoWidgetsEnv
-// set to 1) only the starting view is drawn. A bad control (a slider of fewer than two values, a
-// choice whose starting value is not an option) stops the cell with a message naming it.
+// StartTimeout if the controls are never moved, or after IdleTimeout without a move. Outside a
+// browser (a plain program, a headless runner, NoWidgetsEnv set to 1, or no answer from the
+// browser within WidgetTimeout) only the starting view is drawn. A bad control (a slider of fewer
+// than two values, a choice whose starting value is not an option) stops the cell with a message
+// naming it.
 func Interact(controls []Control, draw func(Values) (View, error)) {
 	pos := make([]int, len(controls))
 	for i, c := range controls {
@@ -150,16 +152,19 @@ func Interact(controls []Control, draw func(Values) (View, error)) {
 	viewID := "interact_view_" + gonbui.UniqueID()
 	still := !gonbui.IsNotebook || os.Getenv(NoWidgetsEnv) == "1"
 	note := "Run this cell in JupyterLab to move the controls; this is the view at their starting values."
+	var v Values
+	var view View
+	var drawErr error
+	redraw := func() { v = valuesAt(controls, pos); view, drawErr = draw(v) }
 	show := func(n string) {
-		v := valuesAt(controls, pos)
-		view, err := draw(v)
 		if !gonbui.IsNotebook {
-			printView(v, view, err)
+			printView(v, view, drawErr)
 			return
 		}
-		gonbui.UpdateHTML(viewID, viewHTML(v, view, err, n))
+		gonbui.UpdateHTML(viewID, viewHTML(v, view, drawErr, n))
 		gonbui.Sync()
 	}
+	redraw()
 	if still {
 		show(note)
 		return
@@ -168,13 +173,14 @@ func Interact(controls []Control, draw func(Values) (View, error)) {
 	show("")
 	live, err := startControls(divID, controls, pos)
 	if err != nil {
-		show(note)
+		show(note) // The same view, with the note for readers.
 		return
 	}
 	why := live.loop(Context(), func() {
 		live.mu.Lock()
 		copy(pos, live.pos)
 		live.mu.Unlock()
+		redraw()
 		show("")
 	})
 	live.close(why, valuesAt(controls, pos))
