@@ -197,10 +197,14 @@ def free_port():
 
 
 def write_lab_settings(settings_dir):
-    """No news or update pop-ups (they would fetch from the web and cover the page)."""
-    path = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}) + "\n")
+    """No news or update pop-ups (they would fetch from the web and cover the page); every cell of a
+    notebook laid out (no windowing), so that a cell below the fold can be scrolled to and clicked
+    as soon as the notebook is open (with windowing, a cell not drawn yet is "not visible")."""
+    for plugin, values in (("apputils-extension/notification", {"fetchNews": "false", "checkForUpdates": False}),
+                           ("notebook-extension/tracker", {"windowingMode": "none"})):
+        path = settings_dir / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values) + "\n")
 
 
 class Lab:
@@ -573,9 +577,8 @@ def drive_selector(args, page, lab, out):
     t0 = time.monotonic()
     page.goto(lab.url(f"/lab/tree/{nb_rel.as_posix()}"), wait_until="domcontentloaded", timeout=60_000)
     cell = lambda: page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
-    try:
-        page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-Notebook .jp-Cell').length > {index}",
-                               timeout=90_000)
+    try:  # The notebook's tab is the current one, and its cells are there.
+        page.wait_for_function(OPENED_JS, arg=[SELECTOR_NOTEBOOK, index], timeout=90_000)
     except PlaywrightTimeout:
         raise KernelTrouble(f"{SELECTOR_NOTEBOOK} did not open in JupyterLab within 90 s")
     wait_for(f"the kernel {KERNEL_DISPLAY_NAME!r} of {SELECTOR_NOTEBOOK}",
@@ -599,10 +602,19 @@ def drive_selector(args, page, lab, out):
         raise Failure("\n".join(problems))
 
 
+# True once the current tab of the main area is the notebook `name` and its panel holds more than
+# `index` cells.
+OPENED_JS = """([name, index]) => {
+  const tab = document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel');
+  if (!tab || tab.textContent.trim() !== name) return false;
+  return document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').length > index;
+}"""
+
+
 def select_cell(cell):
     """Makes cell the active one, as a click on it does (in its editor: JupyterLab's Run menu then
     acts on it)."""
-    cell.scroll_into_view_if_needed(timeout=30_000)
+    cell.evaluate("c => c.scrollIntoView({block: 'center'})")
     cell.locator(".jp-InputArea-editor").first.click(timeout=30_000)
 
 
