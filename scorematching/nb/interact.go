@@ -2,7 +2,6 @@ package nb
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html"
@@ -212,7 +211,7 @@ func viewHTML(v Values, view View, err error, note string) string {
 		if png, perr := plots.PNG(view.Plots...); perr != nil {
 			err = perr
 		} else {
-			fmt.Fprintf(&b, `<img src="data:image/png;base64,%s" alt="%s"/>`, base64.StdEncoding.EncodeToString(png), html.EscapeString(v.text))
+			b.WriteString(plots.PNGHTML(png, v.text))
 		}
 	}
 	fmt.Fprintf(&b, `<pre style="margin:0.3em 0">%s`, html.EscapeString(v.text))
@@ -254,9 +253,8 @@ type liveControls struct {
 }
 
 // startControls draws the controls and a Done button in the browser, in the element divID, and
-// starts following them.
-// GoNB's widgets wait for the browser to answer: if it has not within WidgetTimeout (no browser),
-// the error says so.
+// starts following them. GoNB's widgets wait for the browser to answer: if it has not within
+// WidgetTimeout (no browser), the error says so.
 func startControls(divID string, controls []Control, pos []int) (*liveControls, error) {
 	l := &liveControls{controls: controls, divID: divID, pos: append([]int(nil), pos...),
 		done: make(chan struct{}, 1), moved: make(chan struct{}, 1)}

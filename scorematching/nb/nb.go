@@ -5,7 +5,6 @@ package nb
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"html"
 	"math"
@@ -157,7 +156,7 @@ func live(b compute.Backend, o experiment.Options, animate bool) train.Hooks {
 			}
 		}
 		if png, err := plots.PNGWithSize(liveSide, figs...); err == nil {
-			gonbui.UpdateHTML(id, `<img src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"/>`)
+			gonbui.UpdateHTML(id, plots.PNGHTML(png, fmt.Sprintf("The loss and the learned score field after %d epochs", epoch+1)))
 			if last {
 				gonbui.Sync()
 			}

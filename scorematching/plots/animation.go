@@ -39,8 +39,9 @@ const (
 // side by side (every frame must have the same number of panels). All the frames share one
 // palette, the 255 colours that cover the most pixels over all of them, so that nothing flickers
 // from frame to frame, and each frame after the first stores only what changed (a rectangle, its
-// unchanged pixels transparent), which keeps animations of plots small. It returns an error naming the problem for no frames, a frame of no or of
-// another number of panels, and a GIF larger than MaxBytes.
+// unchanged pixels transparent), which keeps animations of plots small. It returns an error naming
+// the problem for no frames, a frame of no or of another number of panels, and a GIF larger than
+// MaxBytes.
 func GIF(frames [][]*plot.Plot, opts AnimationOptions) ([]byte, error) {
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("animation: no frames")
@@ -154,6 +155,13 @@ func renderRGBA(side vg.Length, panels []*plot.Plot) (*image.RGBA, error) {
 // AnimationHTML is an HTML <img> showing an animated GIF from a data URI, with alt text: it plays
 // in JupyterLab, on a repository's page and in an exported HTML file, with no file beside the
 // notebook.
-func AnimationHTML(gifData []byte, alt string) string {
-	return fmt.Sprintf(`<img src="data:image/gif;base64,%s" alt="%s"/>`, base64.StdEncoding.EncodeToString(gifData), html.EscapeString(alt))
+func AnimationHTML(gifData []byte, alt string) string { return imageHTML("image/gif", gifData, alt) }
+
+// PNGHTML is an HTML <img> showing a PNG (see PNG) from a data URI, with alt text: a figure that a
+// notebook can redraw in place (an updatable HTML output), stored with the notebook.
+func PNGHTML(pngData []byte, alt string) string { return imageHTML("image/png", pngData, alt) }
+
+// imageHTML is an HTML <img> of data (of the MIME type mime) from a data URI, with alt text.
+func imageHTML(mime string, data []byte, alt string) string {
+	return fmt.Sprintf(`<img src="data:%s;base64,%s" alt="%s"/>`, mime, base64.StdEncoding.EncodeToString(data), html.EscapeString(alt))
 }
