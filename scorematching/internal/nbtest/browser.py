@@ -476,27 +476,13 @@ def drive(args, page, lab, nb_rel, out, shots):
         raise KernelTrouble("the notebook did not open in JupyterLab within 90 s")
     log(f"notebook open in JupyterLab after {time.monotonic() - t0:.1f}s")
 
-    # The kernel: its name in the notebook's toolbar, and up.
-    def kernel_ready():
-        s = state_of(page)
-        if s and s["dialogs"]:
-            raise KernelTrouble("a dialog opened instead of the kernel: " + " | ".join(s["dialogs"]))
-        return s if s and s["kernelName"] == KERNEL_DISPLAY_NAME and s["indicatorStatus"] in KERNEL_UP else None
-    try:
-        s = wait_for(f"the kernel {KERNEL_DISPLAY_NAME!r}", kernel_ready, 120)
-    except Failure as exc:
-        s = state_of(page) or {}
-        raise KernelTrouble(f"{exc}: the toolbar shows the kernel {s.get('kernelName')!r}, status "
-                            f"{s.get('indicatorStatus')!r}; status bar: {one_line(s.get('statusBar'))!r}")
+    s = wait_for_kernel(page, NOTEBOOK)
     log(f"kernel {s['kernelName']!r} up after {time.monotonic() - t0:.1f}s "
         f"(status bar: {one_line(s['statusBar'])!r})")
 
     # Run > Run All Cells, from the menu bar, as a student would.
-    page.locator("#jp-MainMenu .lm-MenuBar-item", has_text=re.compile(r"^\s*Run\s*$")).click()
-    page.locator('#jp-mainmenu-run .lm-Menu-item[data-command="runmenu:run-all"]',
-                 has_text="Run All Cells").click()
+    run_menu(page, "runmenu:run-all", "Run All Cells")
     t_run = time.monotonic()
-    log("clicked Run > Run All Cells")
     controls = LiveControls(page, out, "slider", move_slider)
     s = wait_until_finished(page, args.timeout, t_run, controls.poll)
     log(f"run finished after {time.monotonic() - t_run:.1f}s")
@@ -571,6 +557,23 @@ def drive(args, page, lab, nb_rel, out, shots):
             log(f"could not save selector.png: {exc}")
 
 
+def wait_for_kernel(page, name):
+    """Waits until the open notebook's toolbar names the kernel KERNEL_DISPLAY_NAME and it is up;
+    returns the page's state. A dialog in its place, or a time-out, is KernelTrouble saying what
+    the toolbar and the status bar show."""
+    def kernel_ready():
+        s = state_of(page)
+        if s and s["dialogs"]:
+            raise KernelTrouble("a dialog opened instead of the kernel: " + " | ".join(s["dialogs"]))
+        return s if s and s["kernelName"] == KERNEL_DISPLAY_NAME and s["indicatorStatus"] in KERNEL_UP else None
+    try:
+        return wait_for(f"the kernel {KERNEL_DISPLAY_NAME!r} of {name}", kernel_ready, 120)
+    except Failure as exc:
+        s = state_of(page) or {}
+        raise KernelTrouble(f"{exc}: the toolbar shows the kernel {s.get('kernelName')!r}, status "
+                            f"{s.get('indicatorStatus')!r}; status bar: {one_line(s.get('statusBar'))!r}")
+
+
 def drive_selector(args, page, lab, out):
     """Step 6: the data-set selector of SELECTOR_NOTEBOOK, in the same JupyterLab."""
     nb_rel, index = args.selector
@@ -581,9 +584,7 @@ def drive_selector(args, page, lab, out):
         page.wait_for_function(OPENED_JS, arg=[SELECTOR_NOTEBOOK, index], timeout=90_000)
     except PlaywrightTimeout:
         raise KernelTrouble(f"{SELECTOR_NOTEBOOK} did not open in JupyterLab within 90 s")
-    wait_for(f"the kernel {KERNEL_DISPLAY_NAME!r} of {SELECTOR_NOTEBOOK}",
-             lambda: (lambda st: st and st["kernelName"] == KERNEL_DISPLAY_NAME
-                      and st["indicatorStatus"] in KERNEL_UP)(state_of(page)), 120)
+    wait_for_kernel(page, SELECTOR_NOTEBOOK)
     select_cell(cell())
     run_menu(page, "notebook:run-all-above", "Run All Above Selected Cell")
     t_run = time.monotonic()
