@@ -15,6 +15,10 @@ say "building the module's packages (warms the Go build cache)"
 go build ./...
 GOEXPERIMENT=simd go build ./scorematching/... 2>/dev/null || true # The kernel builds cells this way on amd64 without XLA.
 
-.venv/bin/jupyter kernelspec list | grep -q '^ *gonb ' || { say "error: the gonb kernel is not registered" >&2; exit 1; }
-go run ./scorematching/cmd/scorematching help 2>&1 | grep -q '^Usage: scorematching' || { say "error: the command does not run" >&2; exit 1; }
+# Outputs are captured before grep reads them: with pipefail, `cmd | grep -q` fails at random when
+# grep exits on its match while cmd is still writing (cmd dies of SIGPIPE).
+kernels="$(.venv/bin/jupyter kernelspec list)"
+grep -q '^ *gonb ' <<<"$kernels" || { say "error: the gonb kernel is not registered" >&2; exit 1; }
+help="$(go run ./scorematching/cmd/scorematching help 2>&1)" || { say "error: the command does not run" >&2; exit 1; }
+grep -q '^Usage: scorematching' <<<"$help" || { say "error: the command's help has no usage line" >&2; exit 1; }
 say "ok"
