@@ -124,7 +124,7 @@ func (m MLP) Apply(store *model.Store, x *graph.Node) *graph.Node {
 		}
 		h = graph.Add(graph.MatMul(h, w.NodeValue(x.Graph())), graph.ExpandAxes(b.NodeValue(x.Graph()), 0))
 		if i < m.NumLayers()-1 {
-			h = tanh(h)
+			h = tanh(h, x.Shape().Dimensions[0])
 		}
 	}
 	return h
@@ -285,34 +285,4 @@ func variableData(store *model.Store, path string) ([]float32, error) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return data, nil
-}
-
-// ApplyWithTrace returns the scores s(x) for a batch x [B, D] together with the per-example trace
-// of the Jacobian, tr(d s(x_b) / d x_b) [B], computed by forward-mode tangents: the D unit
-// directions e_j are pushed through the network alongside x (a tangent of a dense layer is
-// T @ W; of tanh, (1 - tanh^2) * T), and the trace sums the j-th output coordinate of the
-// tangent of e_j. This costs about one forward pass with D extra columns, instead of the D
-// reverse passes of autodiff.Trace, and gives the same values. The MLP must map R^D to R^D.
-func (m MLP) ApplyWithTrace(store *model.Store, x *graph.Node) (s, trace *graph.Node) {
-	g := x.Graph()
-	d := x.Shape().Dimensions[1]
-	batch := x.Shape().Dimensions[0]
-	// Tangents T [B, D, width]: T[b, j, :] is the derivative of the activations along e_j.
-	eye := graph.DiagonalWithValue(graph.ScalarOne(g, x.DType()), d) // [D, D]
-	t := graph.BroadcastToDims(graph.ExpandAxes(eye, 0), batch, d, d)
-	h := x
-	for i := range m.NumLayers() {
-		w := store.GetVariable(WeightsPath(i)).NodeValue(g)
-		b := store.GetVariable(BiasesPath(i)).NodeValue(g)
-		h = graph.Add(graph.MatMul(h, w), graph.ExpandAxes(b, 0))
-		width := w.Shape().Dimensions[1]
-		t = graph.Reshape(graph.MatMul(graph.Reshape(t, batch*d, -1), w), batch, d, width)
-		if i < m.NumLayers()-1 {
-			h = tanh(h)
-			deriv := graph.OneMinus(graph.Square(h))     // [B, width]
-			t = graph.Mul(t, graph.ExpandAxes(deriv, 1)) // [B, D, width]
-		}
-	}
-	diag := graph.Mul(t, graph.ExpandAxes(eye, 0)) // Keep T[b, j, j].
-	return h, graph.ReduceSum(diag, 1, 2)
 }

@@ -6,25 +6,34 @@ import (
 	"github.com/gosm/gosm/scorematching/hostmath"
 )
 
-// tanh is the activation of the hidden layers. Everywhere but on GoMLX's pure Go backend in a build
-// with GOEXPERIMENT=simd it is graph.Tanh. There, on batches of fastTanhRows rows or more, it is
-// FastTanh, a rational function: that backend computes tanh element by element with math.Tanh,
-// whose math.Exp can run a hundred times slower in a simd build than in a plain one (see package
-// hostmath), so that tanh took two thirds of a Langevin step of 10,000 particles; the rational
-// function costs a dozen multiplications and additions over the batch instead (see the README's
-// speed section).
-func tanh(x *graph.Node) *graph.Node {
-	if hostmath.SIMDBuild && x.Graph().Backend().String() == "go" && x.Shape().Dimensions[0] >= fastTanhRows {
+// tanh is the activation of the hidden layers, for a batch of rows examples. Everywhere but on
+// GoMLX's pure Go backend in a build with GOEXPERIMENT=simd it is graph.Tanh. There, on batches of
+// fastTanhRows rows or more, it is FastTanh, a rational function: that backend computes tanh
+// element by element with math.Tanh, whose math.Exp can run a hundred times slower in a simd build
+// than in a plain one (see package hostmath), so that tanh took two thirds of a Langevin step of
+// 10,000 particles; the rational function costs a dozen multiplications and additions over the
+// batch instead (see the README's speed section).
+func tanh(x *graph.Node, rows int) *graph.Node {
+	if rationalTanhPays(x.Graph()) && rows >= fastTanhRows {
 		return FastTanh(x)
 	}
 	return graph.Tanh(x)
 }
 
+// rationalTanhPays tells whether graph g runs on the backend where RationalTanh beats graph.Tanh:
+// GoMLX's pure Go backend in a simd build (see tanh).
+func rationalTanhPays(g *graph.Graph) bool {
+	return hostmath.SIMDBuild && g.Backend().String() == "go"
+}
+
 // fastTanhRows is the batch size from which tanh uses FastTanh. Its dozen operations each cost a
-// pass over the batch plus the backend's fixed cost per operation, which on small batches outweighs
-// math.Tanh (whose slow math.Exp only runs for |x| >= 0.625): in the blog's training step (batches of
-// 512) FastTanh made the step 10% slower, in the sample workload (10,000 particles) it took a step
-// from 106-115 ms to 69-82 ms (BenchmarkTanh times both on their own).
+// pass over the batch plus the backend's fixed cost per operation, and autodiff through FastTanh
+// adds a few more, which on small batches outweighs math.Tanh (whose slow math.Exp only runs for
+// |x| >= 0.625): in the blog's training step (batches of 512, when its gradient was autodiff's)
+// FastTanh made the step 10% slower, in the sample workload (10,000 particles) it took a step from
+// 106-115 ms to 69-82 ms (BenchmarkTanh times both on their own). ApplyWithTrace, whose gradient is
+// written by hand, uses RationalTanh at every batch size there: it took the blog's step from
+// 14.0 to 12.7 ms.
 const fastTanhRows = 2048
 
 // FastTanh is RationalTanh with the gradient of tanh, v (1 - y^2) for y = tanh(x), in place of
