@@ -2,7 +2,9 @@
 // benchmarks (go test -bench) and the JAX counterparts in testdata/jaxref/bench.py:
 //
 //   - blog: one training step of the blog's set-up: a batch of 512 ring points, the 2-64-128-64-2
-//     tanh MLP, the exact score-matching loss, its gradients and Adam's update, float32.
+//     tanh MLP, the exact score-matching loss, its gradients and Adam's update, float32. As in
+//     training (see train.StepsPerCall), each call of the compiled graph takes several steps;
+//     the time is per step.
 //   - dim: the same step for data in D dimensions (MLP D-64-128-64-D, standard normal points):
 //     the exact trace costs one reverse pass per dimension, so its cost grows with D.
 //   - sample: one Langevin update (step 1e-3) of 10,000 particles, started uniform in [-1.5, 1.5]^2,
@@ -63,14 +65,17 @@ type Result struct {
 	Projected20000S float64 `json:"projected_20000_steps_s,omitempty"`
 }
 
-// stepper is one compiled step of a workload, run on its i-th input.
+// stepper is one call of a workload's compiled graph, run on its i-th input.
 type stepper func(i int) error
 
-// measure times the first call apart (compilation), warms up, then times steps calls.
-func measure(ctx context.Context, name, backend string, dim, steps int, step stepper) (Result, error) {
+// measure times the first call apart (compilation), warms up, then times steps steps, made
+// perCall at a time by each call of step (steps is rounded up to a whole number of calls).
+func measure(ctx context.Context, name, backend string, dim, steps, perCall int, step stepper) (Result, error) {
 	if steps <= 0 {
 		return Result{}, fmt.Errorf("number of steps must be positive, got %d", steps)
 	}
+	calls := (steps + perCall - 1) / perCall
+	steps = calls * perCall
 	step0 := step
 	step = func(i int) error { // Stops between two steps when ctx is cancelled (Ctrl-C).
 		if err := ctx.Err(); err != nil {
@@ -89,7 +94,7 @@ func measure(ctx context.Context, name, backend string, dim, steps int, step ste
 		}
 	}
 	start = time.Now()
-	for i := range steps {
+	for i := range calls {
 		if err := step(warmUpSteps + 1 + i); err != nil {
 			return Result{}, err
 		}
@@ -211,15 +216,33 @@ func trainStep(ctx context.Context, b compute.Backend, backendName, name string,
 	if err != nil {
 		return Result{}, err
 	}
-	batches := fixedBatches(data, BatchSize)
-	r, err = measure(ctx, name, backendName, sizes[0], steps, func(i int) error {
-		l, err := step.Run(batches[i%len(batches)])
-		if err == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
-			err = fmt.Errorf("%s workload: loss is %v at step %d", name, l, i)
+	// As train.Trainer.Run does: train.StepsPerCall batches per call of the compiled step.
+	stacks := fixedBatches(data, BatchSize*train.StepsPerCall)
+	for i, s := range stacks {
+		if stacks[i], err = restack(s, train.StepsPerCall); err != nil {
+			return Result{}, err
+		}
+	}
+	r, err = measure(ctx, name, backendName, sizes[0], steps, train.StepsPerCall, func(i int) error {
+		losses, err := step.RunSteps(stacks[i%len(stacks)])
+		for j, l := range losses {
+			if err == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
+				err = fmt.Errorf("%s workload: loss is %v at step %d", name, l, i*train.StepsPerCall+j)
+			}
 		}
 		return err
 	})
 	return r, err
+}
+
+// restack views the batch t [k*B, D] as k batches of B rows, [k, B, D].
+func restack(t *tensors.Tensor, k int) (*tensors.Tensor, error) {
+	flat, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, err
+	}
+	dims := t.Shape().Dimensions
+	return tensors.FromFlatDataAndDimensions(flat, k, dims[0]/k, dims[1]), nil
 }
 
 // Sample measures one Langevin update of Particles points with the blog's (untrained) MLP.
@@ -245,7 +268,7 @@ func sampleStep(ctx context.Context, b compute.Backend, backendName string, step
 		return Result{}, err
 	}
 	x := fixedBatches(uniform(Particles, 2, 1.5), Particles)[0]
-	return measure(ctx, "sample", backendName, 2, steps, func(int) error {
+	return measure(ctx, "sample", backendName, 2, steps, 1, func(int) error {
 		out, err := exec.Call(x)
 		if err != nil {
 			return err

@@ -557,8 +557,15 @@ func TestDataFingerprint(t *testing.T) {
 // TestCancelMidEpoch: a run interrupted in the middle of an epoch goes back to the end of the
 // last completed epoch, so that its model, its loss history and the checkpoint it writes agree,
 // and resuming from that checkpoint gives the uninterrupted run, loss by loss and weight by weight.
+// Cancellation is seen between two calls of the compiled step, each train.StepsPerCall (4) steps
+// here: batches of 64 give 8 steps an epoch, two calls, and a cancel during the first call of
+// epoch 1 stops the run before its second.
 func TestCancelMidEpoch(t *testing.T) {
+	if train.StepsPerCall != 4 {
+		t.Fatalf("the test's batch counts assume train.StepsPerCall = 4, it is %d", train.StepsPerCall)
+	}
 	cfg := smallConfig()
+	cfg.BatchSize = 64
 	cfg.Epochs, cfg.CheckpointEvery = 4, 0 // Only the interruption writes a checkpoint before the end.
 	full, data := smallTrainer(t, cfg, train.Hooks{})
 	want, err := full.Run(context.Background(), data)
@@ -572,7 +579,7 @@ func TestCancelMidEpoch(t *testing.T) {
 	dir := t.TempDir()
 	steps := 0
 	first, _ := smallTrainer(t, cfg, train.Hooks{Progress: func(train.Status) {
-		if steps++; steps == 6 { // Step 2 of epoch 1 (4 steps per epoch).
+		if steps++; steps == 10 { // Step 2 of epoch 1 (8 steps per epoch), in its first call.
 			cancel()
 		}
 	}})
@@ -581,15 +588,15 @@ func TestCancelMidEpoch(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	if len(res.History) != 1 || res.Steps != 4 {
-		t.Errorf("stopped with %d epochs and %d steps, want 1 and 4 (the end of epoch 0)", len(res.History), res.Steps)
+	if len(res.History) != 1 || res.Steps != 8 {
+		t.Errorf("stopped with %d epochs and %d steps, want 1 and 8 (the end of epoch 0)", len(res.History), res.Steps)
 	}
 	cp, err := train.LoadCheckpoint(dir)
 	if err != nil {
 		t.Fatalf("no checkpoint written at the interruption: %v", err)
 	}
-	if cp.Epochs != 1 || cp.Steps != 4 {
-		t.Errorf("checkpoint at %d epochs, %d steps; want 1 and 4", cp.Epochs, cp.Steps)
+	if cp.Epochs != 1 || cp.Steps != 8 {
+		t.Errorf("checkpoint at %d epochs, %d steps; want 1 and 8", cp.Epochs, cp.Steps)
 	}
 	stopped, _ := first.Model.GetParams(first.Store)
 	if reflect.DeepEqual(stopped.Weights, wantParams.Weights) {

@@ -3,6 +3,7 @@ package train_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -385,4 +386,81 @@ func TestDivergenceMessages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunStepsMatchesSingleSteps: StepsPerCall steps in one call (Step.RunSteps, which
+// Trainer.Run uses on full batches) give the losses and weights of as many calls of Step.Run, for
+// the exact loss and for the sliced loss, whose projections come from the store's generator (so
+// the generator must advance between the unrolled steps as between calls). The same float32 ops
+// in the same order: equal up to round-off (1e-6 relative; in practice bit-identical on the Go
+// backend), while a step skipped, repeated or taken on the wrong batch changes the losses and the
+// weights by far more.
+func TestRunStepsMatchesSingleSteps(t *testing.T) {
+	pts, _ := toy.BlogRing.Sample(train.StepsPerCall*64, 5)
+	batches := make([][][]float64, train.StepsPerCall)
+	for i := range batches {
+		batches[i] = pts[i*64 : (i+1)*64]
+	}
+	for _, name := range []string{"exact", "sliced"} {
+		lossFn, err := loss.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var losses [2][]float64
+		var params [2]network.Params
+		for way := range 2 {
+			m := network.Model{Kind: network.KindMLP, Sizes: network.BlogSizes}
+			store := model.NewStore()
+			if err := m.Init(store, 3); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.SetRNGStateFromSeed(9); err != nil {
+				t.Fatal(err)
+			}
+			step, err := train.NewStep(testutil.Backend(t), store, m, lossFn, 1e-3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if way == 0 {
+				for _, b := range batches {
+					l, err := step.Run(testutil.Tensor32(testutil.Flatten(b), len(b), 2))
+					if err != nil {
+						t.Fatal(err)
+					}
+					losses[way] = append(losses[way], l)
+				}
+			} else {
+				x := testutil.Tensor32(testutil.Flatten(pts), train.StepsPerCall, 64, 2)
+				if losses[way], err = step.RunSteps(x); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if params[way], err = m.GetParams(store); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tol := testutil.Tol{Rel: 1e-6, Abs: 1e-6}
+		testutil.Close(t, name+" losses", losses[1], losses[0], tol)
+		for i := range params[0].Weights {
+			testutil.Close(t, fmt.Sprintf("%s layer %d weights", name, i), f64(params[1].Weights[i]), f64(params[0].Weights[i]), tol)
+		}
+		if losses[0][0] == losses[0][len(losses[0])-1] {
+			t.Errorf("%s: the first and last steps have the same loss %g: the steps did not change the weights", name, losses[0][0])
+		}
+	}
+	step, err := train.NewStep(testutil.Backend(t), model.NewStore(), network.Model{Kind: network.KindMLP, Sizes: network.BlogSizes}, loss.Exact, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step.RunSteps(testutil.Tensor32(testutil.Flatten(batches[0]), 64, 2)); err == nil || !strings.Contains(err.Error(), "[K, B, D]") {
+		t.Errorf("RunSteps on one batch: want an error asking for [K, B, D], got %v", err)
+	}
+}
+
+func f64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
 }
