@@ -11,8 +11,11 @@
 // the folders of PJRT_PLUGIN_LIBRARY_PATH, the default is the XLA backend on the CPU ("xla:cpu"),
 // which is an order of magnitude faster; scorematching/scripts/xla-plugin.sh installs one.
 //
-// Setting GOMLX_BACKEND overrides the choice, e.g. GOMLX_BACKEND=go for the pure Go backend. The
-// XLA plugin is never downloaded at run time unless GOSM_XLA_AUTO_INSTALL=1 is set.
+// Setting GOMLX_BACKEND overrides the choice, e.g. GOMLX_BACKEND=go for the pure Go backend, or
+// GOMLX_BACKEND=xla:cuda for the XLA backend on an NVIDIA GPU (its plugin and CUDA libraries come
+// from scorematching/scripts/cuda-plugin.sh, which setup.sh runs when it finds a GPU; when xla:cuda
+// cannot start, the error says whether the plugin or the GPU is missing). The XLA plugin is never
+// downloaded at run time unless GOSM_XLA_AUTO_INSTALL=1 is set.
 //
 // A plain "go" (or "go:") never gets the upstream default: it runs as Default, and any other
 // Go configuration that sets neither parallelism nor ops_sequential (e.g. "go:dependency_order")
@@ -23,6 +26,7 @@ package backend
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -51,8 +55,15 @@ const XLACPU = "xla:cpu"
 // PluginPathEnvVar lists the folders where the XLA backend looks for PJRT plugins.
 const PluginPathEnvVar = "PJRT_PLUGIN_LIBRARY_PATH"
 
-// cpuPluginFile is the file name of the PJRT CPU plugin the XLA backend loads for "xla:cpu".
-const cpuPluginFile = "pjrt_c_api_cpu_plugin.so"
+// XLACUDA is the configuration of the XLA backend on an NVIDIA GPU.
+const XLACUDA = "xla:cuda"
+
+// cpuPluginFile and cudaPluginFile are the file names of the PJRT plugins the XLA backend loads
+// for "xla:cpu" and "xla:cuda".
+const (
+	cpuPluginFile  = "pjrt_c_api_cpu_plugin.so"
+	cudaPluginFile = "pjrt_c_api_cuda_plugin.so"
+)
 
 // Config returns the backend configuration that New uses: GOMLX_BACKEND when set (as Resolve
 // maps it); else XLACPU when a CPU plugin is in PJRT_PLUGIN_LIBRARY_PATH; else Default.
@@ -67,17 +78,50 @@ func Config() string {
 }
 
 // CPUPluginPath returns the path of the PJRT CPU plugin found in PJRT_PLUGIN_LIBRARY_PATH, or "".
-func CPUPluginPath() string {
+func CPUPluginPath() string { return pluginPath(cpuPluginFile) }
+
+// CUDAPluginPath returns the path of the PJRT CUDA plugin found in PJRT_PLUGIN_LIBRARY_PATH, or "".
+func CUDAPluginPath() string { return pluginPath(cudaPluginFile) }
+
+// pluginPath returns the first regular file called file in the folders of PJRT_PLUGIN_LIBRARY_PATH.
+func pluginPath(file string) string {
 	for _, dir := range filepath.SplitList(os.Getenv(PluginPathEnvVar)) {
 		if dir == "" {
 			continue
 		}
-		path := filepath.Join(dir, cpuPluginFile)
+		path := filepath.Join(dir, file)
 		if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
 			return path
 		}
 	}
 	return ""
+}
+
+// HasNvidiaGPU tells whether an NVIDIA GPU is visible, by go-xla's own test (which hides its CUDA
+// plugin otherwise): a /dev/nvidia* device file, or an nvidia-smi that runs and reports.
+func HasNvidiaGPU() bool {
+	if devices, _ := filepath.Glob("/dev/nvidia*"); len(devices) > 0 {
+		return true
+	}
+	out, err := exec.Command("nvidia-smi").CombinedOutput()
+	return err == nil && strings.Contains(string(out), "NVIDIA-SMI")
+}
+
+// cudaHint explains why the XLA backend on the GPU did not start: no plugin, or no GPU (then
+// go-xla only says that the "cuda" plugin was not found), or else the driver or the libraries.
+func cudaHint() string {
+	switch {
+	case CUDAPluginPath() == "":
+		return fmt.Sprintf("the CUDA PJRT plugin (%s) is in no folder of %s: install it with "+
+			"bash scorematching/scripts/cuda-plugin.sh and add its folder as the line it prints says (setup.sh does both when it finds a GPU)",
+			cudaPluginFile, PluginPathEnvVar)
+	case !HasNvidiaGPU():
+		return "no NVIDIA GPU is visible (no /dev/nvidia* device, and nvidia-smi is missing or reports none): " +
+			"xla:cuda needs one; use xla:cpu or go on this machine"
+	default:
+		return "the plugin and a GPU are there: check the NVIDIA driver (CUDA 13 needs 580 or newer) and that " +
+			"scorematching/scripts/cuda-plugin.sh installed the CUDA libraries (it was not run with --no-libs)"
+	}
 }
 
 // New returns the backend named by Config.
@@ -135,6 +179,9 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 	}
 	b, err = newSilently(config)
 	if err != nil {
+		if config == XLACUDA || strings.HasPrefix(config, XLACUDA+",") {
+			return nil, fmt.Errorf("backend %q: %w; %s", config, err, cudaHint())
+		}
 		return nil, fmt.Errorf("backend %q: %w", config, err)
 	}
 	return b, nil

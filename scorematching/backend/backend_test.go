@@ -149,3 +149,39 @@ func TestUnknownBackend(t *testing.T) {
 		t.Errorf("error %v, want one naming the backend and listing the known ones", err)
 	}
 }
+
+// cudaDirEnvVar names the folder of the CUDA PJRT plugin for TestCUDA (test.sh sets it after
+// running scripts/cuda-plugin.sh --no-libs).
+const cudaDirEnvVar = "GOSM_TEST_CUDA_PLUGIN_DIR"
+
+// TestCUDA follows the GPU path as far as the machine allows. Without the plugin, xla:cuda fails
+// with an error saying how to install it. With the plugin (scripts/cuda-plugin.sh, which has
+// checked that it loads) but no GPU, it fails saying that no GPU is visible, not go-xla's bare "not
+// found". With a GPU, the backend starts on it.
+func TestCUDA(t *testing.T) {
+	t.Setenv(backend.PluginPathEnvVar, t.TempDir())
+	_, err := backend.NewWithConfig(backend.XLACUDA)
+	if err == nil || !strings.Contains(err.Error(), "cuda-plugin.sh") {
+		t.Errorf("xla:cuda without its plugin: want an error naming cuda-plugin.sh, got %v", err)
+	}
+
+	dir := os.Getenv(cudaDirEnvVar)
+	if dir == "" {
+		t.Skipf("%s is not set: the rest needs the CUDA plugin (bash scorematching/scripts/cuda-plugin.sh --no-libs, then set %s to its nvidia folder; test.sh does both)", cudaDirEnvVar, cudaDirEnvVar)
+	}
+	t.Setenv(backend.PluginPathEnvVar, dir)
+	if backend.CUDAPluginPath() == "" {
+		t.Fatalf("%s=%s holds no pjrt_c_api_cuda_plugin.so", cudaDirEnvVar, dir)
+	}
+	b, err := backend.NewWithConfig(backend.XLACUDA)
+	if backend.HasNvidiaGPU() {
+		if err != nil {
+			t.Fatalf("a GPU is visible and the plugin installed, but xla:cuda does not start: %v", err)
+		}
+		t.Logf("xla:cuda started: %s", backend.Describe(b))
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "no NVIDIA GPU is visible") {
+		t.Errorf("xla:cuda with its plugin on a machine without a GPU: want an error saying no GPU is visible, got %v", err)
+	}
+}

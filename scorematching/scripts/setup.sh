@@ -10,7 +10,9 @@
 # Then:  .venv/bin/jupyter lab notebooks/                 or   go test ./scorematching/internal/nbtest/
 #
 # Environment: PYTHON (default python3) picks the interpreter for the venv; GOSM_XLA=0 skips the XLA
-# CPU plugin (about 60 MB from PyPI).
+# CPU plugin (about 60 MB from PyPI); where an NVIDIA GPU is found (nvidia-smi -L), the XLA CUDA plugin
+# and its CUDA libraries (about 3 GB, scorematching/scripts/cuda-plugin.sh) are installed too, and the
+# kernel can use GOMLX_BACKEND=xla:cuda; GOSM_CUDA=0 skips that, GOSM_CUDA=1 does it without a GPU.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -93,6 +95,21 @@ else
   say "WARNING: no XLA CPU plugin (see above); notebooks and commands will use the slower pure Go backend"
 fi
 
+# --- XLA CUDA plugin, where an NVIDIA GPU is (GOSM_CUDA=0 never installs it, GOSM_CUDA=1 always). --
+KERNEL_PJRT="$PJRT_DIR"
+if [[ "${GOSM_CUDA:-auto}" == 0 ]]; then
+  say "skipping the CUDA plugin (GOSM_CUDA=0)"
+elif GPUS="$(nvidia-smi -L 2>/dev/null || true)"; [[ "${GOSM_CUDA:-auto}" == 1 || "$GPUS" == *GPU* ]]; then
+  if CUDA_EXPORT="$(PJRT_PLUGIN_LIBRARY_PATH="$PJRT_DIR" bash "$ROOT/scorematching/scripts/cuda-plugin.sh")"; then
+    KERNEL_PJRT="${CUDA_EXPORT#export PJRT_PLUGIN_LIBRARY_PATH=}"
+    say "CUDA plugin and libraries ready: GOMLX_BACKEND=xla:cuda runs on the GPU"
+  else
+    say "WARNING: the CUDA plugin could not be installed (see above); the GPU will not be used"
+  fi
+else
+  say "no NVIDIA GPU found: the CUDA plugin is not installed (bash scorematching/scripts/cuda-plugin.sh installs it)"
+fi
+
 # --- Kernel spec. ------------------------------------------------------------------------------
 # `gonb --install` writes $JUPYTER_DATA_DIR/kernels/gonb/kernel.json pointing at $BIN/gonb; the venv's
 # jupyter looks in $VENV/share/jupyter (and prefers it to ~/.local/share/jupyter when run from the venv).
@@ -104,7 +121,7 @@ fi
 # from seconds to minutes). So the kernel uses simd only where the Go backend is the default.
 KERNEL_GOEXPERIMENT=""
 [[ "$(go env GOARCH)" == amd64 && -z "$PJRT_DIR" ]] && KERNEL_GOEXPERIMENT=simd
-KERNEL_KEY="$TOOLS_KEY $BIN $GOROOT_BIN $PJRT_DIR $KERNEL_GOEXPERIMENT v3"
+KERNEL_KEY="$TOOLS_KEY $BIN $GOROOT_BIN $KERNEL_PJRT $KERNEL_GOEXPERIMENT v3"
 if [[ -f "$KERNEL_DIR/kernel.json" ]] && stamp_ok kernel "$KERNEL_KEY"; then
   say "GoNB kernel spec up to date ($KERNEL_DIR)"
 else
@@ -112,7 +129,7 @@ else
   PATH="$BIN:$GOROOT_BIN:$PATH" JUPYTER_DATA_DIR="$VENV/share/jupyter" "$BIN/gonb" --install --logtostderr 2>&1 \
     | sed 's/^/  gonb: /' || true
   [[ -f "$KERNEL_DIR/kernel.json" ]] || die "gonb --install did not create $KERNEL_DIR/kernel.json"
-  KERNEL_PATH="$BIN:$GOROOT_BIN" KERNEL_PJRT="$PJRT_DIR" KERNEL_GOEXPERIMENT="$KERNEL_GOEXPERIMENT" "$BIN/python" - "$KERNEL_DIR/kernel.json" <<'EOF'
+  KERNEL_PATH="$BIN:$GOROOT_BIN" KERNEL_PJRT="$KERNEL_PJRT" KERNEL_GOEXPERIMENT="$KERNEL_GOEXPERIMENT" "$BIN/python" - "$KERNEL_DIR/kernel.json" <<'EOF'
 import json, os, sys
 path = sys.argv[1]
 with open(path) as f:

