@@ -205,6 +205,9 @@ func newSilently(config string) (b compute.Backend, err error) {
 func Describe(b compute.Backend) string {
 	d := fmt.Sprintf("%s (%s)", b.Name(), stripPaths(b.Description()))
 	if b.String() != "go" {
+		if p := pluginSource(b.Description()); p != "" {
+			d += ", plugin from " + p
+		}
 		return d
 	}
 	switch {
@@ -216,6 +219,30 @@ func Describe(b compute.Backend) string {
 		return d + ", plain build"
 	}
 }
+
+// pluginSource says where the PJRT plugin named in an XLA backend's description came from: the
+// wheel that scorematching/scripts/xla-plugin.sh or cuda-plugin.sh installed it from (their stamp
+// file beside it: ".installed", or "../.plugin" for the CUDA plugin), else "" (go-xla's installer,
+// or a plugin put there by hand).
+func pluginSource(description string) string {
+	m := pluginInDescription.FindStringSubmatch(description)
+	if m == nil {
+		return ""
+	}
+	dir := filepath.Dir(m[1])
+	for _, stamp := range []string{filepath.Join(dir, ".installed"), filepath.Join(dir, "..", ".plugin")} {
+		if data, err := os.ReadFile(stamp); err == nil {
+			if pkg, _, ok := strings.Cut(string(data), " "); ok && strings.Contains(pkg, "==") {
+				return "PyPI " + pkg
+			}
+		}
+	}
+	return ""
+}
+
+// pluginInDescription finds the plugin's path in the XLA backend's description, e.g.
+// `PJRT "cpu" plugin (/x/pjrt_c_api_cpu_plugin.so) v0.115`.
+var pluginInDescription = regexp.MustCompile(`\((/[^()]*\.so)\)`)
 
 // absPath matches an absolute file path: a slash, then anything up to a space, a parenthesis or a
 // quote.
