@@ -54,11 +54,8 @@ LIBS_KEY="$(sha256sum "$REQS" | cut -d' ' -f1)"
 
 [[ "$(uname -s)" == Linux && "$(uname -m)" == x86_64 ]] \
   || die "the CUDA PJRT plugin on PyPI is built for Linux x86_64 only; this is $(uname -s) $(uname -m)."
-if [[ -z "${PYTHON:-}" ]]; then
-  if [[ -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
-fi
-command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: Python 3 with pip is needed to fetch the plugin from PyPI, or set PYTHON=/path/to/python3."
-check_plugin() { "$PYTHON" "$ROOT/scorematching/scripts/pjrt_api_version.py" "$1"; }
+source "$ROOT/scorematching/scripts/pjrt-lib.sh"
+pjrt_python
 
 mkdir -p "$NV" || die "cannot create $NV"
 TMP="$(mktemp -d "$DEST/.download.XXXXXX")"

