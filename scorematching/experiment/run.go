@@ -46,7 +46,8 @@ type Outcome struct {
 }
 
 // Run samples the data, trains the network, and measures it. Progress goes to hooks. If ctx is
-// cancelled, Run stops between two steps and returns the outcome so far with ctx's error.
+// cancelled, Run stops between two calls of the training step (see train.Trainer.Run) and returns
+// the outcome so far with ctx's error.
 func Run(ctx context.Context, backend compute.Backend, o Options, hooks train.Hooks) (*Outcome, error) {
 	r, err := o.resolve()
 	if err != nil {

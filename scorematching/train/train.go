@@ -1,5 +1,6 @@
 // Package train fits a score network to data with GoMLX's Adam optimiser: seeded shuffling,
-// mini-batches, a loss history, progress reports, and cancellation between steps.
+// mini-batches, a loss history, progress reports, and cancellation between two calls of the
+// compiled step (every StepsPerCall steps at most).
 //
 // The data are shuffled on the host once per epoch with a generator seeded by Config.Seed, and cut
 // into batches of Config.BatchSize rows; the last batch of an epoch keeps the rows left over (the
@@ -132,8 +133,10 @@ type Trainer struct {
 // ErrDiverged is wrapped by the error Run returns when the loss stops being finite.
 var ErrDiverged = errors.New("training diverged")
 
-// Run trains on data ([N][D] rows) until Config.Epochs or until ctx is cancelled. On cancellation
-// it returns the result so far with ctx's error: the store holds the weights of the last step.
+// Run trains on data ([N][D] rows) until Config.Epochs or until ctx is cancelled, which it sees
+// between two calls of the compiled step (every StepsPerCall steps at most). On cancellation it
+// returns the result so far with ctx's error: the store goes back to the weights of the end of the
+// last completed epoch (see stopAtEpochEnd), which the result and any checkpoint describe.
 func (t *Trainer) Run(ctx context.Context, data [][]float64) (res Result, err error) {
 	if err := t.Config.Validate(); err != nil {
 		return res, err
