@@ -8,7 +8,8 @@
 //   - dim: the same step for data in D dimensions (MLP D-64-128-64-D, standard normal points):
 //     the exact trace costs one reverse pass per dimension, so its cost grows with D.
 //   - sample: one Langevin update (step 1e-3) of 10,000 particles, started uniform in [-1.5, 1.5]^2,
-//     with the blog's untrained MLP as the score: a score evaluation plus Gaussian noise.
+//     with the blog's untrained MLP as the score: a score evaluation plus Gaussian noise. The score
+//     is evaluated as the samplers do (sample.Chunked: in chunks of particles on the Go backend).
 //
 // Every workload reports the steady-state milliseconds per step (the first call, which compiles
 // the graph, is timed apart as CompileMs) and the process's peak resident memory.
@@ -262,7 +263,8 @@ func sampleStep(ctx context.Context, b compute.Backend, backendName string, step
 	}
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		noise := scope.RandomNormal(x.Graph(), x.Shape())
-		return sample.LangevinStep(func(x *graph.Node) *graph.Node { return mlp.Apply(scope.Store(), x) }, x, LangevinStepSz, noise)
+		score := sample.Chunked(func(store *model.Store, x *graph.Node) *graph.Node { return mlp.Apply(store, x) })
+		return sample.LangevinStep(func(x *graph.Node) *graph.Node { return score(scope.Store(), x) }, x, LangevinStepSz, noise)
 	})
 	if err != nil {
 		return Result{}, err

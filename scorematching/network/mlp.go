@@ -114,34 +114,7 @@ func BiasesPath(i int) string { return fmt.Sprintf("/%s/layer_%d/biases", Scope,
 
 // Apply builds the forward pass for a batch x of shape [B, Sizes[0]] and returns [B, Sizes[last]].
 // The variables must already be in the store (see Init or Load).
-//
-// On GoMLX's pure Go backend, a batch of 2 x applyChunkRows rows or more is cut into chunks of at
-// least applyChunkRows rows, each pushed through the network on its own, and the results are put
-// back together: the same values (every op works row by row), but that backend runs each
-// element-wise op on one core over its whole input, so independent chunks use all the cores, and a
-// chunk's activations stay in the cache through tanh's dozen passes (see FastTanh).
 func (m MLP) Apply(store *model.Store, x *graph.Node) *graph.Node {
-	rows := x.Shape().Dimensions[0]
-	if parts := rows / applyChunkRows; parts >= 2 && x.Graph().Backend().String() == "go" {
-		outs := make([]*graph.Node, parts)
-		for p := range parts {
-			lo, hi := p*rows/parts, (p+1)*rows/parts
-			outs[p] = m.apply(store, graph.SliceAxis(x, 0, graph.AxisRange(lo, hi)))
-		}
-		return graph.Concatenate(outs, 0)
-	}
-	return m.apply(store, x)
-}
-
-// applyChunkRows is the smallest chunk Apply cuts a batch into on the Go backend. Measured on the
-// sample workload (10,000 particles, 2 cores, simd build): one chunk 86 ms a step, two chunks of
-// 5,000 rows 52-57 ms, four of 2,500 rows 44-60 ms, eight of 1,250 rows 58-64 ms; plain build, four
-// chunks: 175 -> 103-112 ms. (Folding the bias into the multiplication, a column of ones beside the
-// activations, made no difference that the machine's noise let us see.)
-const applyChunkRows = 2048
-
-// apply is Apply on one chunk.
-func (m MLP) apply(store *model.Store, x *graph.Node) *graph.Node {
 	h := x
 	for i := range m.NumLayers() {
 		w := store.GetVariable(WeightsPath(i))

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/gosm/gosm/scorematching/internal/testutil"
@@ -620,34 +619,4 @@ func TestLoadRefusesFiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestApplyChunks: on the Go backend Apply cuts a batch of 4,096 rows or more into chunks; the
-// scores must be those of the rows evaluated in other batches (here two calls, of 2,000 and 3,001
-// rows, which are not cut), in the same order. The calls may use FastTanh or graph.Tanh depending on
-// their size, which differ by float32 round-off (a few 1e-7); a chunk put back in the wrong place
-// changes scores by O(1).
-func TestApplyChunks(t *testing.T) {
-	m := network.MLP{Sizes: network.BlogSizes}
-	store := model.NewStore()
-	if err := m.Init(store, 4); err != nil {
-		t.Fatal(err)
-	}
-	pts, _ := toy.Gaussian{Dim: 2}.Sample(5001, 6)
-	exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return graph.MulScalar(m.Apply(scope.Store(), x), 1) // Scaled by 1: the scores must be an op's output.
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(rows [][]float64) []float64 {
-		out, err := exec.Call(testutil.Tensor32(testutil.Flatten(rows), len(rows), 2))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return testutil.Flat32(t, out[0])
-	}
-	whole := call(pts)
-	parts := append(call(pts[:2000]), call(pts[2000:])...)
-	testutil.Close(t, "scores of 5,001 rows in one batch vs in two", whole, parts, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
 }

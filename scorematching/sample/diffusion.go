@@ -62,7 +62,7 @@ func newTimeScorer(b compute.Backend, store *model.Store, score TimeScore, n, d 
 		store = model.NewStore()
 	}
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x, t *graph.Node) *graph.Node {
-		s := score(scope.Store(), x, t)
+		s := inChunks(func(rows ...*graph.Node) *graph.Node { return score(scope.Store(), rows[0], t) }, x)
 		if !s.Shape().Equal(x.Shape()) {
 			panic(fmt.Errorf("the score returned shape %s for points of shape %s", s.Shape(), x.Shape()))
 		}

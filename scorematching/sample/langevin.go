@@ -335,7 +335,7 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 		for k := range length {
 			epsK := graph.Reshape(graph.Slice(eps, graph.AxisElem(k)))
 			sigmaK := graph.BroadcastToDims(graph.Reshape(graph.Slice(sigma, graph.AxisElem(k)), 1, 1), x.Shape().Dimensions[0], 1)
-			s := r.score(scope.Store(), x, sigmaK)
+			s := inChunks(func(rows ...*graph.Node) *graph.Node { return r.score(scope.Store(), rows[0], rows[1]) }, x, sigmaK)
 			if !s.Shape().Equal(x.Shape()) {
 				panic(fmt.Errorf("the score returned shape %s for points of shape %s", s.Shape(), x.Shape()))
 			}

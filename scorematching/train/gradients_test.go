@@ -77,3 +77,34 @@ func TestLossGradients(t *testing.T) {
 		t.Errorf("NaN point: error %v", err)
 	}
 }
+
+// TestLossGradientsOnLargeBatches: every loss's gradient must build on batches of thousands of
+// points. (Once the network's forward pass was cut into chunks of rows on the Go backend for such
+// batches; the sliced loss differentiates the score twice, and the second derivative of a slice
+// (a pad) is not defined in GoMLX, so its gradient failed from 4,096 points on. Chunking now
+// happens in the samplers only.)
+func TestLossGradientsOnLargeBatches(t *testing.T) {
+	b := testutil.Backend(t)
+	points, err := toy.BlogRing.Sample(4100, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"exact", "sliced", "sliced-vr", "denoising"} {
+		m := network.Model{Kind: network.KindMLP, Sizes: []int{2, 8, 2}}
+		store := model.NewStore()
+		if err := m.Init(store, 1); err != nil {
+			t.Fatal(err)
+		}
+		fn, err := loss.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		values, grads, err := train.LossGradients(b, store, m, fn, points, 1, 0)
+		if err != nil {
+			t.Fatalf("%s on %d points: %v", name, len(points), err)
+		}
+		if math.IsNaN(values[0]) || len(grads[0]) != 2*8+8+8*2+2 {
+			t.Errorf("%s: loss %v, %d gradient entries", name, values[0], len(grads[0]))
+		}
+	}
+}
