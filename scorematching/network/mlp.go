@@ -115,14 +115,10 @@ func BiasesPath(i int) string { return fmt.Sprintf("/%s/layer_%d/biases", Scope,
 // Apply builds the forward pass for a batch x of shape [B, Sizes[0]] and returns [B, Sizes[last]].
 // The variables must already be in the store (see Init or Load).
 func (m MLP) Apply(store *model.Store, x *graph.Node) *graph.Node {
+	params := m.paramNodes(store, x.Graph())
 	h := x
 	for i := range m.NumLayers() {
-		w := store.GetVariable(WeightsPath(i))
-		b := store.GetVariable(BiasesPath(i))
-		if w == nil || b == nil {
-			panic(fmt.Errorf("MLP variables of layer %d are missing from the store: call MLP.Init or SetParams first", i))
-		}
-		h = graph.Add(graph.MatMul(h, w.NodeValue(x.Graph())), graph.ExpandAxes(b.NodeValue(x.Graph()), 0))
+		h = graph.Add(graph.MatMul(h, params[2*i]), graph.ExpandAxes(params[2*i+1], 0))
 		if i < m.NumLayers()-1 {
 			h = tanh(h, x.Shape().Dimensions[0])
 		}

@@ -87,11 +87,11 @@ func zeroDependingOn(nodes []*graph.Node) *graph.Node {
 // are the identity), and computes u[l] = W^T t[l] [out, D*B] and, below the output layer,
 // deriv[l] = 1 - tanh^2 [out, B] and its D copies side by side, tiled[l] [out, D*B].
 type traceForward struct {
-	weights              []*graph.Node // Layer l's weights [in, out].
-	h, t, u, deriv, tied []*graph.Node
-	eye                  *graph.Node // The D x D identity.
-	scores, trace        *graph.Node // [B, D] and [B].
-	batch, dim           int
+	weights               []*graph.Node // Layer l's weights [in, out].
+	h, t, u, deriv, tiled []*graph.Node
+	eye                   *graph.Node // The D x D identity.
+	scores, trace         *graph.Node // [B, D] and [B].
+	batch, dim            int
 }
 
 // traceForward builds the forward pass from params (W0, b0, W1, b1, ...) and x [B, D].
@@ -125,8 +125,8 @@ func (m MLP) traceForward(params []*graph.Node, x *graph.Node) *traceForward {
 			h = graph.Tanh(z)
 		}
 		deriv := graph.OneMinus(graph.Square(h))
-		f.deriv, f.tied = append(f.deriv, deriv), append(f.tied, f.tile(deriv))
-		t = graph.Mul(u, f.tied[l])
+		f.deriv, f.tiled = append(f.deriv, deriv), append(f.tiled, f.tile(deriv))
+		t = graph.Mul(u, f.tiled[l])
 	}
 	return f
 }
@@ -199,7 +199,7 @@ func (f *traceForward) backward(v *graph.Node) *traceBackward {
 		}
 		gh, gt := graph.MatMul(w, gz), graph.MatMul(w, gu) // [in, B], [in, D*B]
 		h, deriv := f.h[l], f.deriv[l-1]
-		gu = graph.Mul(gt, f.tied[l-1])
+		gu = graph.Mul(gt, f.tiled[l-1])
 		gDeriv := f.sumDirections(graph.Mul(gt, f.u[l-1])) // [in, B]
 		gz = graph.Mul(deriv, graph.Sub(gh, graph.MulScalar(graph.Mul(h, gDeriv), 2)))
 	}
