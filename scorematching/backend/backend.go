@@ -26,7 +26,6 @@ package backend
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -35,6 +34,7 @@ import (
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // Registers the pure Go backend ("go").
 	"github.com/gomlx/go-xla/compute/xla"  // Registers the XLA backend ("xla").
+	"github.com/gomlx/go-xla/installer"
 
 	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/hostmath"
@@ -97,16 +97,6 @@ func pluginPath(file string) string {
 	return ""
 }
 
-// HasNvidiaGPU tells whether an NVIDIA GPU is visible, by go-xla's own test (which hides its CUDA
-// plugin otherwise): a /dev/nvidia* device file, or an nvidia-smi that runs and reports.
-func HasNvidiaGPU() bool {
-	if devices, _ := filepath.Glob("/dev/nvidia*"); len(devices) > 0 {
-		return true
-	}
-	out, err := exec.Command("nvidia-smi").CombinedOutput()
-	return err == nil && strings.Contains(string(out), "NVIDIA-SMI")
-}
-
 // cudaHint explains why the XLA backend on the GPU did not start: no plugin, or no GPU (then
 // go-xla only says that the "cuda" plugin was not found), or else the driver or the libraries.
 func cudaHint() string {
@@ -115,7 +105,7 @@ func cudaHint() string {
 		return fmt.Sprintf("the CUDA PJRT plugin (%s) is in no folder of %s: install it with "+
 			"bash scorematching/scripts/cuda-plugin.sh and add its folder as the line it prints says (setup.sh does both when it finds a GPU)",
 			cudaPluginFile, PluginPathEnvVar)
-	case !HasNvidiaGPU():
+	case !installer.HasNvidiaGPU(): // go-xla's own test, which hides its CUDA plugin when it fails.
 		return "no NVIDIA GPU is visible (no /dev/nvidia* device, and nvidia-smi is missing or reports none): " +
 			"xla:cuda needs one; use xla:cpu or go on this machine"
 	default:

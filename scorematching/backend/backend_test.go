@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/go-xla/installer"
+
 	"github.com/gosm/gosm/scorematching/backend"
 	"github.com/gosm/gosm/scorematching/hostmath"
 )
@@ -174,7 +176,7 @@ func TestCUDA(t *testing.T) {
 		t.Fatalf("%s=%s holds no pjrt_c_api_cuda_plugin.so", cudaDirEnvVar, dir)
 	}
 	b, err := backend.NewWithConfig(backend.XLACUDA)
-	if backend.HasNvidiaGPU() {
+	if installer.HasNvidiaGPU() {
 		if err != nil {
 			t.Fatalf("a GPU is visible and the plugin installed, but xla:cuda does not start: %v", err)
 		}
