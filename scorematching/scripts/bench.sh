@@ -17,8 +17,8 @@ OUT=out/bench; mkdir -p "$OUT"; RES="$OUT/results.jsonl"; : >"$RES"
 eval "$(bash scorematching/scripts/xla-plugin.sh)"
 # With an NVIDIA GPU, the XLA backend on it too (xla:cuda; the set-up installed its plugin).
 GPU=()
-GPUS="$(nvidia-smi -L 2>/dev/null || true)"
-if [[ "$GPUS" == *GPU* ]]; then
+source scorematching/scripts/pjrt-lib.sh
+if has_nvidia_gpu; then
   eval "$(bash scorematching/scripts/cuda-plugin.sh)"
   GPU=(xla:cuda)
 fi

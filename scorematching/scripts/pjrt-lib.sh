@@ -1,4 +1,5 @@
-# Shared by xla-plugin.sh and cuda-plugin.sh, which source it after defining ROOT and die.
+# Shared by the scripts that install or use the PJRT plugins (xla-plugin.sh, cuda-plugin.sh, setup.sh,
+# test.sh, bench.sh), which source it after defining ROOT and die (pjrt_python needs them).
 
 # pjrt_python sets PYTHON, the interpreter that runs pip and the load check (default: the
 # repository's venv, else python3), and dies if it cannot be found.
@@ -12,3 +13,12 @@ pjrt_python() {
 
 # check_plugin FILE: dlopen FILE, call GetPjrtApi and print the PJRT C API version it reports.
 check_plugin() { "$PYTHON" "$ROOT/scorematching/scripts/pjrt_api_version.py" "$1"; }
+
+# has_nvidia_gpu: whether nvidia-smi lists a GPU. Its output is captured before it is matched: with
+# pipefail, `nvidia-smi -L | grep -q GPU` can fail at random (grep exits on its match, nvidia-smi
+# dies of SIGPIPE).
+has_nvidia_gpu() {
+  local gpus
+  gpus="$(nvidia-smi -L 2>/dev/null || true)"
+  [[ "$gpus" == *GPU* ]]
+}

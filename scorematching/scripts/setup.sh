@@ -99,7 +99,7 @@ fi
 KERNEL_PJRT="$PJRT_DIR"
 if [[ "${GOSM_CUDA:-auto}" == 0 ]]; then
   say "skipping the CUDA plugin (GOSM_CUDA=0)"
-elif GPUS="$(nvidia-smi -L 2>/dev/null || true)"; [[ "${GOSM_CUDA:-auto}" == 1 || "$GPUS" == *GPU* ]]; then
+elif source "$ROOT/scorematching/scripts/pjrt-lib.sh" && { [[ "${GOSM_CUDA:-auto}" == 1 ]] || has_nvidia_gpu; }; then
   if CUDA_EXPORT="$(PJRT_PLUGIN_LIBRARY_PATH="$PJRT_DIR" bash "$ROOT/scorematching/scripts/cuda-plugin.sh")"; then
     KERNEL_PJRT="${CUDA_EXPORT#export PJRT_PLUGIN_LIBRARY_PATH=}"
     say "CUDA plugin and libraries ready: GOMLX_BACKEND=xla:cuda runs on the GPU"

@@ -61,8 +61,8 @@ go test -run '^$' -fuzz FuzzFlags -fuzztime 10s ./scorematching/cmd/scorematchin
 
 step "the CUDA PJRT plugin: downloaded, hash-checked and loaded (its 3 GB of CUDA libraries only where a GPU is)"
 cuda_args=(--no-libs)
-gpus="$(nvidia-smi -L 2>/dev/null || true)" # Captured first: grep -q in a pipe can fail it (SIGPIPE).
-if [[ "$gpus" == *GPU* ]]; then cuda_args=(); fi
+source scorematching/scripts/pjrt-lib.sh
+if has_nvidia_gpu; then cuda_args=(); fi
 bash scorematching/scripts/cuda-plugin.sh "${cuda_args[@]}" >/dev/null
 # backend.TestCUDA: with the plugin, xla:cuda runs on a GPU, or says plainly that there is none.
 export GOSM_TEST_CUDA_PLUGIN_DIR="$ROOT/.venv/pjrt-cuda/nvidia"
