@@ -112,10 +112,16 @@ func TestSDEAgainstJAX(t *testing.T) {
 	g := testutil.LoadSDE(t)
 	m, store, s := g.SDEModel(t)
 	n := g.X.Shape[0]
-	for _, lw := range []bool{false, true} {
+	// Training evaluates the network through ApplyAtTimeFirstOrder (the same values, a gradient
+	// written by hand); both must give the reference's losses.
+	for i, lw := range []bool{false, true, false, true} {
+		apply := m.ApplyAtTime
+		if i >= 2 {
+			apply = m.ApplyAtTimeFirstOrder
+		}
 		rnd := fixedRandom{"uniform": g.U.Data, "normal": g.Z.Data}
 		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-			lm := loss.Model{Random: rnd.Random, TimeScore: func(x, tt *graph.Node) *graph.Node { return m.ApplyAtTime(scope.Store(), x, tt) }}
+			lm := loss.Model{Random: rnd.Random, TimeScore: func(x, tt *graph.Node) *graph.Node { return apply(scope.Store(), x, tt) }}
 			return loss.SDEPerExample(lm, s, lw, x, loss.DrawTimes(lm, s, x))
 		})
 		if err != nil {
@@ -129,7 +135,7 @@ func TestSDEAgainstJAX(t *testing.T) {
 		if lw {
 			want = g.LossLWPerExample.Data
 		}
-		testutil.Close(t, fmt.Sprintf("sde loss per example (likelihood weighting %v)", lw), testutil.Flat32(t, out[0]), want, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
+		testutil.Close(t, fmt.Sprintf("sde loss per example (likelihood weighting %v, first-order network %v)", lw, i >= 2), testutil.Flat32(t, out[0]), want, testutil.Tol{Rel: 1e-5, Abs: 1e-5})
 	}
 	scorer, err := network.NewScorer(testutil.Backend(t), store, m)
 	if err != nil {

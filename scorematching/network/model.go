@@ -200,10 +200,21 @@ func (m Model) Apply(store *model.Store, x *graph.Node) *graph.Node {
 // x [B, D] and the noise level of every row, sigma [B, 1] (or a scalar for all rows, or [B]); see
 // PackedNoiseScore. It panics for a plain model.
 func (m Model) ApplyAt(store *model.Store, x, sigma *graph.Node) *graph.Node {
+	return m.applyAt(func(in *graph.Node) *graph.Node { return m.MLP().Apply(store, in) }, x, sigma)
+}
+
+// ApplyAtFirstOrder is ApplyAt with the network's gradient written by hand (see
+// MLP.ApplyFirstOrder): the same values, and first derivatives only, all that NCSN's loss takes.
+func (m Model) ApplyAtFirstOrder(store *model.Store, x, sigma *graph.Node) *graph.Node {
+	return m.applyAt(func(in *graph.Node) *graph.Node { return m.MLP().ApplyFirstOrder(store, in) }, x, sigma)
+}
+
+// applyAt is ApplyAt with the MLP's forward pass mlp.
+func (m Model) applyAt(mlp func(*graph.Node) *graph.Node, x, sigma *graph.Node) *graph.Node {
 	if !m.NoiseConditional() {
 		panic(fmt.Errorf("a %s model takes no noise level", m.Kind))
 	}
-	return PackedNoiseScore(func(in *graph.Node) *graph.Node { return m.MLP().Apply(store, in) })(x, sigma)
+	return PackedNoiseScore(mlp)(x, sigma)
 }
 
 // PackedNoiseScore turns a network f on packed rows [x, log sigma] (D+1 columns, D outputs) into

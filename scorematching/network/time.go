@@ -27,11 +27,22 @@ func TimeEmbedding(t *graph.Node, b int) *graph.Node {
 // ApplyAtTime returns s(x, t) = f([x, e(t)]) / std(t) of a time-conditioned model for a batch x
 // [B, D] at times t ([B, 1], [B] or a scalar for all rows). It panics for another kind.
 func (m Model) ApplyAtTime(store *model.Store, x, t *graph.Node) *graph.Node {
+	return m.applyAtTime(func(in *graph.Node) *graph.Node { return m.MLP().Apply(store, in) }, x, t)
+}
+
+// ApplyAtTimeFirstOrder is ApplyAtTime with the network's gradient written by hand (see
+// MLP.ApplyFirstOrder): the same values, and first derivatives only, all that the SDE loss takes.
+func (m Model) ApplyAtTimeFirstOrder(store *model.Store, x, t *graph.Node) *graph.Node {
+	return m.applyAtTime(func(in *graph.Node) *graph.Node { return m.MLP().ApplyFirstOrder(store, in) }, x, t)
+}
+
+// applyAtTime is ApplyAtTime with the MLP's forward pass mlp.
+func (m Model) applyAtTime(mlp func(*graph.Node) *graph.Node, x, t *graph.Node) *graph.Node {
 	if !m.TimeConditional() {
 		panic(fmt.Errorf("a %s model takes no time", m.Kind))
 	}
 	b := x.Shape().Dimensions[0]
 	col := SigmaColumn(t, b, x.DType())
 	in := graph.Concatenate([]*graph.Node{x, TimeEmbedding(col, b)}, -1)
-	return graph.Div(m.MLP().Apply(store, in), m.SDE.StdNode(col))
+	return graph.Div(mlp(in), m.SDE.StdNode(col))
 }

@@ -68,11 +68,8 @@ func TestApplyWithTraceGradients(t *testing.T) {
 			return graph.Add(graph.ReduceAllSum(graph.Mul(cs, s)), graph.ReduceAllSum(graph.Mul(ct, tr)))
 		}
 		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x, c *graph.Node) []*graph.Node {
-			st, g := scope.Store(), x.Graph()
-			var params []*graph.Node
-			for i := range m.NumLayers() {
-				params = append(params, st.GetVariable(network.WeightsPath(i)).NodeValue(g), st.GetVariable(network.BiasesPath(i)).NodeValue(g))
-			}
+			st := scope.Store()
+			params := paramNodes(m, st, x.Graph())
 			s1, tr1 := m.ApplyWithTrace(st, x)
 			s2, tr2 := autodiff.Trace(func(x *graph.Node) *graph.Node { return m.Apply(st, x) }, x)
 			f1, f2 := objective(s1, tr1, c), objective(s2, tr2, c)
@@ -102,4 +99,55 @@ func TestApplyWithTraceGradients(t *testing.T) {
 			testutil.Close(t, what, testutil.Flat32(t, out[2*n+i]), testutil.Flat32(t, out[2*n+3+i]), tol)
 		}
 	}
+}
+
+// TestApplyFirstOrderGradients checks ApplyFirstOrder against Apply: the same scores, and its
+// hand-written gradients of sum(c * s), for a fixed random c, equal to autodiff's through Apply
+// with respect to every weight, bias and x. The sizes cover a square network and the shapes of a
+// noise-conditional one (D+1 inputs, D outputs) and of a time-conditioned one (D+8 inputs).
+func TestApplyFirstOrderGradients(t *testing.T) {
+	for _, sizes := range [][]int{{2, 16, 8, 2}, {3, 16, 8, 2}, {10, 12, 12, 12, 2}, {1, 5, 1}} {
+		m := network.MLP{Sizes: sizes}
+		store := model.NewStore()
+		if err := m.Init(store, uint64(len(sizes)+sizes[0])); err != nil {
+			t.Fatal(err)
+		}
+		const batch = 7
+		in, out := sizes[0], sizes[len(sizes)-1]
+		pts, _ := toy.Gaussian{Dim: in}.Sample(batch, 3)
+		coef, _ := toy.Gaussian{Dim: out}.Sample(batch, 4)
+		x := testutil.Tensor32(testutil.Flatten(pts), batch, in)
+		c := testutil.Tensor32(testutil.Flatten(coef), batch, out)
+		exec, err := model.NewExec(testutil.Backend(t), store, func(scope *model.Scope, x, c *graph.Node) []*graph.Node {
+			st, g := scope.Store(), x.Graph()
+			wrt := append(paramNodes(m, st, g), x)
+			s1, s2 := m.ApplyFirstOrder(st, x), m.Apply(st, x)
+			f1, f2 := graph.ReduceAllSum(graph.Mul(c, s1)), graph.ReduceAllSum(graph.Mul(c, s2))
+			return append(append([]*graph.Node{s1, s2}, graph.Gradient(f1, wrt...)...), graph.Gradient(f2, wrt...)...)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := exec.Call(x, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As in TestApplyWithTraceGradients: the same float32 quantities in different orders.
+		tol := testutil.Tol{Rel: 1e-5, Abs: 1e-5}
+		testutil.Close(t, fmt.Sprintf("sizes %v, scores", sizes), testutil.Flat32(t, res[0]), testutil.Flat32(t, res[1]), tol)
+		n := 2*m.NumLayers() + 1
+		for i := range n {
+			what := fmt.Sprintf("sizes %v, gradient of input %d of %d (weights and biases by layer, then x)", sizes, i, n)
+			testutil.Close(t, what, testutil.Flat32(t, res[2+i]), testutil.Flat32(t, res[2+n+i]), tol)
+		}
+	}
+}
+
+// paramNodes returns the MLP's weights and biases in graph g, in the order W0, b0, W1, b1, ...
+func paramNodes(m network.MLP, st *model.Store, g *graph.Graph) []*graph.Node {
+	var params []*graph.Node
+	for i := range m.NumLayers() {
+		params = append(params, st.GetVariable(network.WeightsPath(i)).NodeValue(g), st.GetVariable(network.BiasesPath(i)).NodeValue(g))
+	}
+	return params
 }

@@ -467,16 +467,18 @@ func newLossEvaluator(b compute.Backend, store *model.Store, m network.Model, lo
 
 // LossModel is what the losses see of the model whose weights are in store: its MLP's scores, the
 // traces by forward tangents of a plain model, the noise-conditional score s(x, sigma) of a
-// noise-conditional one, and the store's random generator.
+// noise-conditional one, the score s(x, t) of a time-conditioned one, and the store's random
+// generator. The last two have the gradient written by hand of network.MLP.ApplyFirstOrder: the
+// losses that use them (NCSN, the SDE loss) differentiate them once, with respect to the weights.
 func LossModel(m network.Model, store *model.Store) loss.Model {
 	var trace loss.TraceFunc
 	var noiseScore loss.NoiseScoreFunc
 	var timeScore loss.TimeScoreFunc
 	switch {
 	case m.NoiseConditional():
-		noiseScore = func(x, sigma *graph.Node) *graph.Node { return m.ApplyAt(store, x, sigma) }
+		noiseScore = func(x, sigma *graph.Node) *graph.Node { return m.ApplyAtFirstOrder(store, x, sigma) }
 	case m.TimeConditional():
-		timeScore = func(x, t *graph.Node) *graph.Node { return m.ApplyAtTime(store, x, t) }
+		timeScore = func(x, t *graph.Node) *graph.Node { return m.ApplyAtTimeFirstOrder(store, x, t) }
 	default:
 		trace = func(x *graph.Node) (*graph.Node, *graph.Node) { return m.MLP().ApplyWithTrace(store, x) }
 	}
