@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -134,7 +136,7 @@ func run(ctx context.Context, backend compute.Backend, o Options, r resolved, ho
 // If ctx is cancelled during training, what was trained so far is still written to dir and
 // returned, with ctx's error; it is not reused by a later call (its epochs are incomplete).
 func LoadOrRun(ctx context.Context, b compute.Backend, dir string, o Options, hooks train.Hooks) (out *Outcome, loaded bool, err error) {
-	if prev, err := Load(b, dir); err == nil && sameOptions(prev.Options, o) && len(prev.Result.History) == o.Train.Epochs {
+	if prev, err := Load(b, dir); err == nil && reusable(prev, o) {
 		return prev, true, nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		// A damaged or older directory is replaced, not an error: say so and train.
@@ -150,8 +152,91 @@ func LoadOrRun(ctx context.Context, b compute.Backend, dir string, o Options, ho
 	return out, false, runErr
 }
 
-// sameOptions compares two runs' options as they are recorded in summary.json.
+// LoadOrRunShared is LoadOrRun for runs that several notebooks train alike (notebook 03 trains
+// notebook 01's ring model): before training, it also looks under root for a run saved with
+// exactly the options o (see FindRun) and, if there is one, writes a copy of it into dir (so that
+// later cells load it from dir as usual) instead of training. from is the folder the run came
+// from: dir itself when it was there, another folder under root, or "" when it was trained.
+func LoadOrRunShared(ctx context.Context, b compute.Backend, root, dir string, o Options, hooks train.Hooks) (out *Outcome, from string, err error) {
+	if prev, err := Load(b, dir); err == nil && reusable(prev, o) {
+		return prev, dir, nil
+	}
+	if prev, found, err := FindRun(b, root, o); err == nil {
+		if _, err := prev.WriteDir(dir); err != nil {
+			return nil, "", fmt.Errorf("copying the run of %s into %s: %w", found, dir, err)
+		}
+		return prev, found, nil
+	}
+	out, _, err = LoadOrRun(ctx, b, dir, o, hooks)
+	return out, "", err
+}
+
+// FindRun returns a run saved under root (in root or in a folder up to maxFindDepth levels below
+// it, visited in lexical order) that was trained with exactly the options o and completed all its
+// epochs, the run LoadOrRun would reuse, with its folder. Folders that hold no run, or one that
+// cannot be read, are skipped. With no such run the error wraps os.ErrNotExist.
+func FindRun(b compute.Backend, root string, o Options) (*Outcome, string, error) {
+	var found *Outcome
+	var where string
+	walkErr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil || !d.IsDir():
+			return nil // Unreadable entries and files are skipped.
+		case depth(root, path) > maxFindDepth:
+			return filepath.SkipDir
+		case !summaryHasOptions(filepath.Join(path, SummaryFile), o):
+			return nil
+		}
+		if run, err := Load(b, path); err == nil && reusable(run, o) {
+			found, where = run, path
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if found != nil {
+		return found, where, nil
+	}
+	if walkErr != nil && !errors.Is(walkErr, os.ErrNotExist) {
+		return nil, "", fmt.Errorf("looking for a run under %s: %w", root, walkErr)
+	}
+	return nil, "", fmt.Errorf("no run under %s was trained with these options: %w", root, os.ErrNotExist)
+}
+
+// maxFindDepth bounds how deep FindRun looks below its root (runs/<notebook>/<loss> is 2).
+const maxFindDepth = 3
+
+// depth is the number of folders between root and path.
+func depth(root, path string) int {
+	rel, err := filepath.Rel(root, path)
+	if err != nil || rel == "." {
+		return 0
+	}
+	return len(strings.Split(rel, string(filepath.Separator)))
+}
+
+// summaryHasOptions reads only the options recorded in the summary file at path (cheaper than
+// Load) and tells whether they are o.
+func summaryHasOptions(path string, o Options) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var s struct {
+		Options Options `json:"options"`
+	}
+	return json.Unmarshal(data, &s) == nil && sameOptions(s.Options, o)
+}
+
+// reusable tells whether the loaded run prev is a complete run of the options o.
+func reusable(prev *Outcome, o Options) bool {
+	return sameOptions(prev.Options, o) && len(prev.Result.History) == o.Train.Epochs
+}
+
+// sameOptions compares two runs' options as they are recorded in summary.json, with the data
+// set's parameters filled in (parameters left at their defaults and the same parameters written
+// out are the same data).
 func sameOptions(a, b Options) bool {
+	a.DataParams, b.DataParams = a.FullSpec().Params, b.FullSpec().Params
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)

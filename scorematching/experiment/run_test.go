@@ -2,6 +2,7 @@ package experiment_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
 	"github.com/gosm/gosm/scorematching/sample"
+	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
 )
 
@@ -56,6 +58,58 @@ func TestLoadOrRun(t *testing.T) {
 	}
 	if _, loaded, _ := experiment.LoadOrRun(ctx, b, dir, tinyRingOptions(3), train.Hooks{}); !loaded {
 		t.Error("the new run was not saved in place of the old one")
+	}
+}
+
+// TestLoadOrRunShared: a run saved in one notebook's folder under root is found by options (the
+// data's default parameters, left out or written out, are the same options) and
+// copied into another's instead of training again (same weights, loadable from the new folder);
+// a folder that is not a run, a run of other options or a damaged one is passed over, and with no
+// match it trains; an empty root (or none) finds nothing.
+func TestLoadOrRunShared(t *testing.T) {
+	b, root, ctx := testutil.Backend(t), t.TempDir(), context.Background()
+	first, err := experiment.Run(ctx, b, tinyRingOptions(2), train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.WriteDir(filepath.Join(root, "01", "exact")); err != nil {
+		t.Fatal(err)
+	}
+	other, err := experiment.Run(ctx, b, tinyRingOptions(1), train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.WriteDir(filepath.Join(root, "00-other")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "00-broken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "00-broken", "summary.json"), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := experiment.FindRun(b, filepath.Join(root, "missing"), tinyRingOptions(2)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("FindRun in a missing folder: error %v, want os.ErrNotExist", err)
+	}
+	dir := filepath.Join(root, "03", "ring")
+	spelled := tinyRingOptions(2) // The same run, its data's default parameters written out.
+	spelled.DataParams = toy.BlogRing.Params()
+	got, from, err := experiment.LoadOrRunShared(ctx, b, root, dir, spelled, train.Hooks{})
+	if err != nil || from != filepath.Join(root, "01", "exact") {
+		t.Fatalf("LoadOrRunShared: from %q, error %v; want the run in 01/exact", from, err)
+	}
+	testutil.Close(t, "shared weights", float32s(got.Params.Weights[0]), float32s(first.Params.Weights[0]), testutil.Tol{})
+	copied, err := experiment.Load(b, dir)
+	if err != nil {
+		t.Fatalf("the shared run was not copied into %s: %v", dir, err)
+	}
+	testutil.Close(t, "copied weights", float32s(copied.Params.Weights[0]), float32s(first.Params.Weights[0]), testutil.Tol{})
+	if _, from, err := experiment.LoadOrRunShared(ctx, b, root, dir, tinyRingOptions(2), train.Hooks{}); err != nil || from != dir {
+		t.Errorf("second call: from %q, error %v; want its own folder %s", from, err, dir)
+	}
+	trained, from, err := experiment.LoadOrRunShared(ctx, b, root, dir, tinyRingOptions(3), train.Hooks{})
+	if err != nil || from != "" || len(trained.Result.History) != 3 {
+		t.Errorf("options of no saved run: from %q, error %v; want a new 3-epoch run", from, err)
 	}
 }
 
