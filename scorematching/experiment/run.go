@@ -136,20 +136,11 @@ func run(ctx context.Context, backend compute.Backend, o Options, r resolved, ho
 // If ctx is cancelled during training, what was trained so far is still written to dir and
 // returned, with ctx's error; it is not reused by a later call (its epochs are incomplete).
 func LoadOrRun(ctx context.Context, b compute.Backend, dir string, o Options, hooks train.Hooks) (out *Outcome, loaded bool, err error) {
-	if prev, err := Load(b, dir); err == nil && reusable(prev, o) {
+	if prev := loadReusable(b, dir, o); prev != nil {
 		return prev, true, nil
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		// A damaged or older directory is replaced, not an error: say so and train.
-		fmt.Fprintf(os.Stderr, "note: not reusing %s (%v); training again\n", filepath.Clean(dir), err)
 	}
-	out, runErr := Run(ctx, b, o, hooks)
-	if out == nil {
-		return nil, false, runErr
-	}
-	if _, err := out.WriteDir(dir); err != nil {
-		return out, false, err
-	}
-	return out, false, runErr
+	out, err = runInto(ctx, b, dir, o, hooks)
+	return out, false, err
 }
 
 // LoadOrRunShared is LoadOrRun for runs that several notebooks train alike (notebook 03 trains
@@ -158,7 +149,7 @@ func LoadOrRun(ctx context.Context, b compute.Backend, dir string, o Options, ho
 // later cells load it from dir as usual) instead of training. from is the folder the run came
 // from: dir itself when it was there, another folder under root, or "" when it was trained.
 func LoadOrRunShared(ctx context.Context, b compute.Backend, root, dir string, o Options, hooks train.Hooks) (out *Outcome, from string, err error) {
-	if prev, err := Load(b, dir); err == nil && reusable(prev, o) {
+	if prev := loadReusable(b, dir, o); prev != nil {
 		return prev, dir, nil
 	}
 	if prev, found, err := FindRun(b, root, o); err == nil {
@@ -167,8 +158,37 @@ func LoadOrRunShared(ctx context.Context, b compute.Backend, root, dir string, o
 		}
 		return prev, found, nil
 	}
-	out, _, err = LoadOrRun(ctx, b, dir, o, hooks)
+	out, err = runInto(ctx, b, dir, o, hooks)
 	return out, "", err
+}
+
+// loadReusable returns the run saved in dir if it is a complete run of the options o, else nil.
+// A damaged or older directory is not an error (it will be replaced): it says so on stderr.
+func loadReusable(b compute.Backend, dir string, o Options) *Outcome {
+	prev, err := Load(b, dir)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(os.Stderr, "note: not reusing %s (%v); it will be replaced\n", filepath.Clean(dir), err)
+		}
+		return nil
+	}
+	if !reusable(prev, o) {
+		return nil
+	}
+	return prev
+}
+
+// runInto runs o (progress to hooks) and writes the outcome into dir (see WriteDir), also when
+// ctx was cancelled during training (what was trained so far, with ctx's error).
+func runInto(ctx context.Context, b compute.Backend, dir string, o Options, hooks train.Hooks) (*Outcome, error) {
+	out, runErr := Run(ctx, b, o, hooks)
+	if out == nil {
+		return nil, runErr
+	}
+	if _, err := out.WriteDir(dir); err != nil {
+		return out, err
+	}
+	return out, runErr
 }
 
 // FindRun returns a run saved under root (in root or in a folder up to maxFindDepth levels below
