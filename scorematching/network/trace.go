@@ -226,7 +226,7 @@ func (f *traceForward) backward(v *graph.Node) *traceBackward {
 		w := f.weights[l]
 		dw := graph.DotGeneral(f.h[l], []int{1}, nil, gz, []int{1}, nil) // [in, out]
 		switch {
-		case gu == nil:
+		case !f.tangents:
 		case f.t[l] == nil:
 			// Layer 0: the tangents are the identity, so t gu^T sums gu over the batch.
 			gu3 := graph.Reshape(gu, gu.Shape().Dimensions[0], f.dim, f.batch)
@@ -240,7 +240,7 @@ func (f *traceForward) backward(v *graph.Node) *traceBackward {
 			break
 		}
 		gh, h := graph.MatMul(w, gz), f.h[l] // [in, B]
-		if gu == nil {
+		if !f.tangents {
 			gz = graph.Mul(graph.OneMinus(graph.Square(h)), gh)
 			continue
 		}
