@@ -62,4 +62,11 @@ func TestWorkloadsRun(t *testing.T) {
 	if _, err := bench.Blog(be, "test", 0); err == nil {
 		t.Error("zero steps: want an error")
 	}
+	r, err := bench.DimLossFastest(be, "test", "sliced", 3, 1, 2)
+	if err != nil || r.Loss != "sliced" || r.Dim != 3 || r.MsPerStep <= 0 || r.Steps != train.StepsPerCall {
+		t.Errorf("DimLossFastest, 2 rounds: %+v, %v", r, err)
+	}
+	if _, err := bench.DimLossFastest(be, "test", "sliced", 3, 1, 0); err == nil {
+		t.Error("zero rounds: want an error")
+	}
 }
