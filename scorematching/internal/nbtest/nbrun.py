@@ -33,7 +33,10 @@ What it does:
     success writes it back in place with its outputs, free of machine detail (the repository's
     and the home folder's paths, the host name), without per-cell timings, and with the hash of
     its code cells in its metadata (gosm.code_sha256, see code_hash), which the freshness test
-    (rendered_test.go) compares with the code it finds. scorematching/scripts/render.sh calls it.
+    (rendered_test.go) compares with the code it finds. scorematching/scripts/render.sh calls it,
+    with --workdir: one fresh folder for all the notebooks it renders, in order, so that a notebook
+    finds what the ones before it saved, as a student running the course in order does (05 shows
+    04's results beside its own, 03 reuses 01's ring model).
 
 Exit status: 0 ok, 1 notebook failed, 2 usage / set-up problem (e.g. kernel not installed).
 """
@@ -440,6 +443,8 @@ def main(argv=None):
     ap.add_argument("--render", action="store_true",
                     help="run at the defaults in a fresh folder and write the notebook back in place with "
                          "its outputs and code hash (see above)")
+    ap.add_argument("--workdir", metavar="DIR",
+                    help="with --render: run in DIR (which must exist) instead of a fresh out/render/<name>/")
     ap.add_argument("--kernel-log", metavar="PATH",
                     help="write the kernel's own log (stdout/stderr) here; by default a temporary file "
                          "whose tail is printed when the run fails")
@@ -450,8 +455,13 @@ def main(argv=None):
     if args.render and (args.sets or args.twice or args.out):
         print("nbrun: --render runs the notebook as it is: no --set, --twice or --out", file=sys.stderr)
         return 2
+    if args.workdir and not (args.render and Path(args.workdir).is_dir()):
+        print(f"nbrun: --workdir {args.workdir}: must be an existing folder, with --render", file=sys.stderr)
+        return 2
     workdir = path.resolve().parent
-    if args.render:
+    if args.workdir:
+        workdir = Path(args.workdir).resolve()
+    elif args.render:
         import shutil
         workdir = ROOT / "out" / "render" / path.stem
         shutil.rmtree(workdir, ignore_errors=True)

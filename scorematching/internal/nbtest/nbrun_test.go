@@ -93,3 +93,56 @@ func writeNotebook(t *testing.T, path string, sources []string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRenderWorkdir: notebooks rendered with --workdir run in that folder, so the second of two
+// rendered into the same folder finds what the first saved (as render.sh renders 05 after 04),
+// while rendered on its own, in its fresh out/render/<name>/, it does not; and --workdir is
+// refused without --render or for a folder that does not exist.
+func TestRenderWorkdir(t *testing.T) {
+	root := notebookRoot(t, false)
+	touchInputs(root)
+	if err := os.MkdirAll(filepath.Join(root, "out"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(filepath.Join(root, "out"), "nbrun-workdir-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	work := filepath.Join(dir, "work")
+	if err := os.Mkdir(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first, second := filepath.Join(dir, "first.ipynb"), filepath.Join(dir, "second.ipynb")
+	writeNotebook(t, first, []string{"import \"os\"\n\n%%\nif err := os.WriteFile(\"saved-by-first.txt\", []byte(\"x\"), 0o644); err != nil {\n\tpanic(err)\n}"})
+	writeNotebook(t, second, []string{"import \"os\"\n\n%%\nif _, err := os.Stat(\"saved-by-first.txt\"); err != nil {\n\tpanic(err)\n}"})
+	t.Cleanup(func() { _ = os.RemoveAll(filepath.Join(root, "out", "render", "second")) })
+	nbrun := func(args ...string) (int, string) {
+		cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"),
+			append([]string{filepath.Join(root, harnessDir, "nbrun.py"), "--timeout", "300"}, args...)...)
+		cmd.Env = subprocessEnv()
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode(), string(out)
+		}
+		if err != nil {
+			t.Fatalf("nbrun: %v\n%s", err, out)
+		}
+		return 0, string(out)
+	}
+	if code, out := nbrun("--render", "--workdir", work, first); code != 0 {
+		t.Fatalf("rendering the first notebook: status %d\n%s", code, out)
+	}
+	if code, out := nbrun("--render", "--workdir", work, second); code != 0 {
+		t.Fatalf("rendering the second notebook in the first's folder: status %d\n%s", code, out)
+	}
+	if code, out := nbrun("--render", second); code != 1 || !strings.Contains(out, "saved-by-first.txt") {
+		t.Errorf("the second notebook rendered alone: status %d, want 1 and its error:\n%s", code, out)
+	}
+	for _, args := range [][]string{{"--workdir", work, second}, {"--render", "--workdir", filepath.Join(dir, "none"), second}} {
+		if code, out := nbrun(args...); code != 2 || !strings.Contains(out, "--workdir") {
+			t.Errorf("nbrun %v: status %d, want 2 and a message naming --workdir:\n%s", args, code, out)
+		}
+	}
+}
