@@ -51,6 +51,22 @@ func TestApplyWithTraceMatchesReverseMode(t *testing.T) {
 // for the gradient twice (with respect to the weights, then to x and the first layer), as a trainer
 // that also reports gradients would.
 func TestApplyWithTraceGradients(t *testing.T) {
+	for _, chunk := range chunkings {
+		restore := network.SetMinChunkRows(chunk.rows)
+		t.Run(chunk.name, testApplyWithTraceGradients)
+		restore()
+	}
+}
+
+// chunkings are the settings of network.SetMinChunkRows the gradient tests run with: the default
+// (a batch of 7 in one piece) and chunks of 3 rows (the batch in two chunks, 3 and 4 rows, on the
+// pure Go backend; in one piece elsewhere).
+var chunkings = []struct {
+	name string
+	rows int
+}{{"whole", 1 << 30}, {"chunks", 3}}
+
+func testApplyWithTraceGradients(t *testing.T) {
 	for _, d := range []int{1, 2, 5, 9} {
 		m := network.MLP{Sizes: []int{d, 16, 8, d}}
 		store := model.NewStore()
@@ -106,6 +122,14 @@ func TestApplyWithTraceGradients(t *testing.T) {
 // with respect to every weight, bias and x. The sizes cover a square network and the shapes of a
 // noise-conditional one (D+1 inputs, D outputs) and of a time-conditioned one (D+8 inputs).
 func TestApplyFirstOrderGradients(t *testing.T) {
+	for _, chunk := range chunkings {
+		restore := network.SetMinChunkRows(chunk.rows)
+		t.Run(chunk.name, testApplyFirstOrderGradients)
+		restore()
+	}
+}
+
+func testApplyFirstOrderGradients(t *testing.T) {
 	for _, sizes := range [][]int{{2, 16, 8, 2}, {3, 16, 8, 2}, {10, 12, 12, 12, 2}, {1, 5, 1}} {
 		m := network.MLP{Sizes: sizes}
 		store := model.NewStore()
