@@ -21,16 +21,7 @@ const setupCell = `!*R=$(cd "$GONB_DIR" && dirname "$(go env GOMOD)") && go mod 
 // error (it reports a panicking cell or an unknown %command only on stderr).
 func TestNbrunCatchesFailures(t *testing.T) {
 	root := notebookRoot(t, false)
-	touchInputs(root)
-	// The notebooks live under the repository, as ours do, so that the set-up cell finds go.mod.
-	if err := os.MkdirAll(filepath.Join(root, "out"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(filepath.Join(root, "out"), "nbrun-failures-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	dir := outTempDir(t, root, "nbrun-failures-")
 	cases := []struct {
 		name  string
 		cells []string
@@ -61,6 +52,22 @@ func TestNbrunCatchesFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// outTempDir returns a new folder under the repository's out/ for a test's notebooks, removed when
+// the test ends: they live under the repository, as ours do, so that the set-up cell finds go.mod.
+func outTempDir(t *testing.T, root, prefix string) string {
+	t.Helper()
+	touchInputs(root)
+	if err := os.MkdirAll(filepath.Join(root, "out"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(filepath.Join(root, "out"), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // writeNotebook writes a GoNB notebook whose code cells have the given sources.
@@ -100,15 +107,7 @@ func writeNotebook(t *testing.T, path string, sources []string) {
 // refused without --render or for a folder that does not exist.
 func TestRenderWorkdir(t *testing.T) {
 	root := notebookRoot(t, false)
-	touchInputs(root)
-	if err := os.MkdirAll(filepath.Join(root, "out"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(filepath.Join(root, "out"), "nbrun-workdir-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	dir := outTempDir(t, root, "nbrun-workdir-")
 	work := filepath.Join(dir, "work")
 	if err := os.Mkdir(work, 0o755); err != nil {
 		t.Fatal(err)
