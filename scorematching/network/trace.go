@@ -43,8 +43,9 @@ func (m MLP) ApplyFirstOrder(store *model.Store, x *graph.Node) *graph.Node {
 }
 
 // applyByHand builds the forward pass of the MLP on x, with the tangents of the trace when
-// tangents is set (see traceForward), and attaches traceBackward's gradient to it. It returns the
-// scores [B, out], followed by the trace as a last column when tangents is set.
+// tangents is set (see traceForward), on the Go backend in chunks of rows (see minChunkRows), and
+// attaches traceBackward's gradient to it. It returns the scores [B, out], followed by the trace as
+// a last column when tangents is set.
 func (m MLP) applyByHand(store *model.Store, x *graph.Node, tangents bool) *graph.Node {
 	g := x.Graph()
 	inputs := append(m.paramNodes(store, g), x) // W0, b0, W1, b1, ..., x.
@@ -62,37 +63,44 @@ func (m MLP) applyByHand(store *model.Store, x *graph.Node, tangents bool) *grap
 	}
 	params, xs := stopped[:len(stopped)-1], stopped[len(stopped)-1]
 	ranges := rowChunks(g, xs.Shape().Dimensions[0])
-	fs := make([]*traceForward, len(ranges))
-	outs := make([]*graph.Node, len(ranges))
-	for p, r := range ranges {
-		xp := xs
-		if len(ranges) > 1 {
-			xp = graph.SliceAxis(xs, 0, graph.AxisRange(r[0], r[1]))
-		}
-		fs[p] = m.traceForward(params, xp, tangents)
-		outs[p] = fs[p].scores
-		if tangents {
-			outs[p] = graph.Concatenate([]*graph.Node{fs[p].scores, graph.ExpandAxes(fs[p].trace, -1)}, -1) // [B, D+1]
-		}
-	}
-	out := outs[0]
-	if len(outs) > 1 {
-		out = graph.Concatenate(outs, 0)
-	}
+	fs, out := m.forwardChunks(params, xs, ranges, tangents)
 	// A zero that depends on the anchors puts them on the way from the inputs to the outputs, so
 	// that autodiff visits them (and calls their gradient functions).
 	out = graph.Add(out, zeroDependingOn(anchors))
 	return graph.IdentityWithCustomGradient(out, func(_, v *graph.Node) *graph.Node {
 		back = &chunkedBackward{}
 		for p, f := range fs {
-			vp := v
-			if len(ranges) > 1 {
-				vp = graph.SliceAxis(v, 0, graph.AxisRange(ranges[p][0], ranges[p][1]))
-			}
-			back.parts = append(back.parts, f.backward(vp))
+			back.parts = append(back.parts, f.backward(rowsOf(v, ranges, p)))
 		}
 		return v
 	})
+}
+
+// forwardChunks builds the forward pass (traceForward) of each chunk of rows of x and returns the
+// passes with their outputs stacked: the scores [B, out], followed by the trace as a last column
+// when tangents is set.
+func (m MLP) forwardChunks(params []*graph.Node, x *graph.Node, ranges [][2]int, tangents bool) ([]*traceForward, *graph.Node) {
+	fs := make([]*traceForward, len(ranges))
+	outs := make([]*graph.Node, len(ranges))
+	for p := range ranges {
+		fs[p] = m.traceForward(params, rowsOf(x, ranges, p), tangents)
+		outs[p] = fs[p].scores
+		if tangents {
+			outs[p] = graph.Concatenate([]*graph.Node{fs[p].scores, graph.ExpandAxes(fs[p].trace, -1)}, -1) // [B, D+1]
+		}
+	}
+	if len(outs) == 1 {
+		return fs, outs[0]
+	}
+	return fs, graph.Concatenate(outs, 0)
+}
+
+// rowsOf returns the rows of x in chunk p of ranges (x itself when there is one chunk).
+func rowsOf(x *graph.Node, ranges [][2]int, p int) *graph.Node {
+	if len(ranges) == 1 {
+		return x
+	}
+	return graph.SliceAxis(x, 0, graph.AxisRange(ranges[p][0], ranges[p][1]))
 }
 
 // minChunkRows is the smallest chunk of a batch that applyByHand runs on its own on GoMLX's pure
