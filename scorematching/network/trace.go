@@ -116,10 +116,17 @@ func rowsOf(x *graph.Node, ranges [][2]int, p int) *graph.Node {
 // so the blog's batch of 512 stays whole. A variable only so that tests can shrink it.
 var minChunkRows = 512
 
-// rowChunks returns the row ranges [lo, hi) applyByHand cuts a batch of n rows into: one on
-// backends other than the pure Go one, or for a batch under 2 x minChunkRows.
-func rowChunks(g *graph.Graph, n int) [][2]int {
-	parts := n / minChunkRows
+// rowChunks returns the row ranges [lo, hi) applyByHand cuts a batch of n rows into (see
+// ChunkRanges).
+func rowChunks(g *graph.Graph, n int) [][2]int { return ChunkRanges(g, n, minChunkRows) }
+
+// ChunkRanges returns the row ranges [lo, hi) into which a graph on GoMLX's pure Go backend cuts a
+// batch of n rows so that its element-wise work runs on all the cores: n / minRows chunks of about
+// equal size when that is 2 or more, else one range; one range on every other backend, which
+// spreads an operation over the cores by itself. The network's hand-written passes (minChunkRows)
+// and the samplers (sample.Chunked) cut their batches this way.
+func ChunkRanges(g *graph.Graph, n, minRows int) [][2]int {
+	parts := n / max(1, minRows)
 	if parts < 2 || g.Backend().String() != "go" {
 		return [][2]int{{0, n}}
 	}

@@ -175,3 +175,33 @@ func paramNodes(m network.MLP, st *model.Store, g *graph.Graph) []*graph.Node {
 	}
 	return params
 }
+
+// TestChunkRanges: on the pure Go backend a batch is cut into n / minRows contiguous chunks of at
+// least minRows rows covering it; under 2 x minRows, or on another backend, it stays whole.
+func TestChunkRanges(t *testing.T) {
+	b := testutil.Backend(t)
+	g := graph.NewGraph(b, "chunks")
+	goBackend := b.String() == "go"
+	for _, c := range []struct{ n, minRows, wantGo int }{{10000, 2048, 4}, {4095, 2048, 1}, {4096, 2048, 2}, {7, 3, 2}, {5, 0, 5}} {
+		ranges := network.ChunkRanges(g, c.n, c.minRows)
+		want := c.wantGo
+		if !goBackend {
+			want = 1
+		}
+		if len(ranges) != want {
+			t.Errorf("n %d, minRows %d on %s: %d ranges %v, want %d", c.n, c.minRows, b.String(), len(ranges), ranges, want)
+			continue
+		}
+		lo := 0
+		for _, r := range ranges {
+			if r[0] != lo || r[1] <= r[0] || (len(ranges) > 1 && r[1]-r[0] < c.minRows) {
+				t.Errorf("n %d, minRows %d: ranges %v do not cover the rows in order in chunks of at least %d", c.n, c.minRows, ranges, c.minRows)
+				break
+			}
+			lo = r[1]
+		}
+		if lo != c.n {
+			t.Errorf("n %d, minRows %d: ranges %v end at %d", c.n, c.minRows, ranges, lo)
+		}
+	}
+}

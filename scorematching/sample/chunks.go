@@ -3,6 +3,8 @@ package sample
 import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/gosm/gosm/scorematching/network"
 )
 
 // chunkRows is the smallest chunk of particles whose score the samplers evaluate on its own. On
@@ -24,17 +26,15 @@ const chunkRows = 2048
 // in chunks of rows as described at chunkRows on the Go backend, in one piece elsewhere.
 func inChunks(f func(rows ...*graph.Node) *graph.Node, rowAligned ...*graph.Node) *graph.Node {
 	x := rowAligned[0]
-	n := x.Shape().Dimensions[0]
-	parts := n / chunkRows
-	if parts < 2 || x.Graph().Backend().String() != "go" {
+	ranges := network.ChunkRanges(x.Graph(), x.Shape().Dimensions[0], chunkRows)
+	if len(ranges) == 1 {
 		return f(rowAligned...)
 	}
-	outs := make([]*graph.Node, parts)
-	for p := range parts {
-		lo, hi := p*n/parts, (p+1)*n/parts
+	outs := make([]*graph.Node, len(ranges))
+	for p, r := range ranges {
 		rows := make([]*graph.Node, len(rowAligned))
 		for i, in := range rowAligned {
-			rows[i] = graph.SliceAxis(in, 0, graph.AxisRange(lo, hi))
+			rows[i] = graph.SliceAxis(in, 0, graph.AxisRange(r[0], r[1]))
 		}
 		outs[p] = f(rows...)
 	}
