@@ -17,9 +17,10 @@ import (
 // cores, simd build), one Langevin step: one chunk 86 ms, two of 5,000 rows 52-57 ms, four of 2,500
 // rows 44-60 ms, eight of 1,250 rows 58-64 ms; plain build, four chunks: 175 -> 103-112 ms.
 //
-// Only the samplers' graphs, which are not differentiated, are cut this way: the gradient of a
-// slice is a pad, which GoMLX (v0.28) cannot differentiate again, so a training loss that
-// differentiates the score twice (sliced score matching) must not see chunks.
+// Only graphs that autodiff does not differentiate are cut this way: the samplers', and the training
+// passes of package network whose gradient is written by hand (network.ChunkRanges). The gradient
+// of a slice is a pad, which GoMLX (v0.28) cannot differentiate again, so a loss that autodiff
+// differentiates twice through the score (sliced score matching) must not see chunks.
 const chunkRows = 2048
 
 // inChunks returns f(rows...) for row-aligned inputs (the same number of rows in each), evaluated
