@@ -13,7 +13,7 @@
 # notebook 04's results; rendered alone, 05 says that they are missing.
 #
 # The notebooks use the backend the kernel is set up with: XLA on the CPU when setup.sh could
-# install its plugin (as on the project's machines), else GoMLX's pure Go backend. About 15
+# install its plugin (as on the project's machines), else GoMLX's pure Go backend. About 20
 # minutes for all of them on 2 cores with xla:cpu (the README's notebook table gives each one's time).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
