@@ -62,7 +62,7 @@ func (m MLP) applyByHand(store *model.Store, x *graph.Node, tangents bool) *grap
 		stopped[i] = graph.StopGradient(in)
 	}
 	params, xs := stopped[:len(stopped)-1], stopped[len(stopped)-1]
-	ranges := rowChunks(g, xs.Shape().Dimensions[0])
+	ranges := ChunkRanges(g, xs.Shape().Dimensions[0], minChunkRows)
 	fs, out := m.forwardChunks(params, xs, ranges, tangents)
 	// A zero that depends on the anchors puts them on the way from the inputs to the outputs, so
 	// that autodiff visits them (and calls their gradient functions).
@@ -115,10 +115,6 @@ func rowsOf(x *graph.Node, ranges [][2]int, p int) *graph.Node {
 // rows were slower (moons 34-43 ms, the blog's exact step on 512 rows 16.7 against 11-13 ms),
 // so the blog's batch of 512 stays whole. A variable only so that tests can shrink it.
 var minChunkRows = 512
-
-// rowChunks returns the row ranges [lo, hi) applyByHand cuts a batch of n rows into (see
-// ChunkRanges).
-func rowChunks(g *graph.Graph, n int) [][2]int { return ChunkRanges(g, n, minChunkRows) }
 
 // ChunkRanges returns the row ranges [lo, hi) into which a graph on GoMLX's pure Go backend cuts a
 // batch of n rows so that its element-wise work runs on all the cores: n / minRows chunks of about

@@ -39,19 +39,33 @@ func TestNbrunCatchesFailures(t *testing.T) {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
 			path := filepath.Join(dir, strings.NewReplacer(" ", "-", "%", "", ".", "-").Replace(c.name)+".ipynb")
 			writeNotebook(t, path, c.cells)
-			cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"),
-				append([]string{filepath.Join(root, harnessDir, "nbrun.py"), path, "--timeout", "300"}, c.args...)...)
-			cmd.Env = subprocessEnv()
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-				t.Fatalf("nbrun exited with %v, want status 1; output:\n%s", err, out)
+			code, out := nbrun(t, root, append([]string{path}, c.args...)...)
+			if code != 1 {
+				t.Fatalf("nbrun exited with status %d, want 1; output:\n%s", code, out)
 			}
-			if !strings.Contains(string(out), c.want) {
+			if !strings.Contains(out, c.want) {
 				t.Errorf("nbrun's output does not contain %q:\n%s", c.want, out)
 			}
 		})
 	}
+}
+
+// nbrun runs nbrun.py with args (and a 300 s cell timeout) and returns its exit status and its
+// output.
+func nbrun(t *testing.T, root string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"),
+		append([]string{filepath.Join(root, harnessDir, "nbrun.py"), "--timeout", "300"}, args...)...)
+	cmd.Env = subprocessEnv()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatalf("nbrun: %v\n%s", err, out)
+	}
+	return 0, string(out)
 }
 
 // outTempDir returns a new folder under the repository's out/ for a test's notebooks, removed when
@@ -116,31 +130,17 @@ func TestRenderWorkdir(t *testing.T) {
 	writeNotebook(t, first, []string{"import \"os\"\n\n%%\nif err := os.WriteFile(\"saved-by-first.txt\", []byte(\"x\"), 0o644); err != nil {\n\tpanic(err)\n}"})
 	writeNotebook(t, second, []string{"import \"os\"\n\n%%\nif _, err := os.Stat(\"saved-by-first.txt\"); err != nil {\n\tpanic(err)\n}"})
 	t.Cleanup(func() { _ = os.RemoveAll(filepath.Join(root, "out", "render", "second")) })
-	nbrun := func(args ...string) (int, string) {
-		cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"),
-			append([]string{filepath.Join(root, harnessDir, "nbrun.py"), "--timeout", "300"}, args...)...)
-		cmd.Env = subprocessEnv()
-		out, err := cmd.CombinedOutput()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return exit.ExitCode(), string(out)
-		}
-		if err != nil {
-			t.Fatalf("nbrun: %v\n%s", err, out)
-		}
-		return 0, string(out)
-	}
-	if code, out := nbrun("--render", "--workdir", work, first); code != 0 {
+	if code, out := nbrun(t, root, "--render", "--workdir", work, first); code != 0 {
 		t.Fatalf("rendering the first notebook: status %d\n%s", code, out)
 	}
-	if code, out := nbrun("--render", "--workdir", work, second); code != 0 {
+	if code, out := nbrun(t, root, "--render", "--workdir", work, second); code != 0 {
 		t.Fatalf("rendering the second notebook in the first's folder: status %d\n%s", code, out)
 	}
-	if code, out := nbrun("--render", second); code != 1 || !strings.Contains(out, "saved-by-first.txt") {
+	if code, out := nbrun(t, root, "--render", second); code != 1 || !strings.Contains(out, "saved-by-first.txt") {
 		t.Errorf("the second notebook rendered alone: status %d, want 1 and its error:\n%s", code, out)
 	}
 	for _, args := range [][]string{{"--workdir", work, second}, {"--render", "--workdir", filepath.Join(dir, "none"), second}} {
-		if code, out := nbrun(args...); code != 2 || !strings.Contains(out, "--workdir") {
+		if code, out := nbrun(t, root, args...); code != 2 || !strings.Contains(out, "--workdir") {
 			t.Errorf("nbrun %v: status %d, want 2 and a message naming --workdir:\n%s", args, code, out)
 		}
 	}
