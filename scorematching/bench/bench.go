@@ -32,6 +32,7 @@ import (
 	"github.com/gosm/gosm/scorematching/limits"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/noise"
 	"github.com/gosm/gosm/scorematching/sample"
 	"github.com/gosm/gosm/scorematching/toy"
 	"github.com/gosm/gosm/scorematching/train"
@@ -277,9 +278,9 @@ func sampleStep(ctx context.Context, b compute.Backend, backendName string, step
 		return Result{}, err
 	}
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		noise := scope.RandomNormal(x.Graph(), x.Shape())
+		z := noise.NormalFromStore(scope.Store(), x.Graph(), x.Shape())
 		score := sample.Chunked(func(store *model.Store, x *graph.Node) *graph.Node { return mlp.Apply(store, x) })
-		return sample.LangevinStep(func(x *graph.Node) *graph.Node { return score(scope.Store(), x) }, x, LangevinStepSz, noise)
+		return sample.LangevinStep(func(x *graph.Node) *graph.Node { return score(scope.Store(), x) }, x, LangevinStepSz, z)
 	})
 	if err != nil {
 		return Result{}, err

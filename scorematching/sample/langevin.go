@@ -53,6 +53,7 @@ import (
 	"github.com/gosm/gosm/scorematching/autodiff"
 	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/limits"
+	"github.com/gosm/gosm/scorematching/noise"
 )
 
 // LangevinStep returns one Langevin update of the batch x ([N, D]) with step size eps, given the
@@ -339,9 +340,9 @@ func (r *run) do(ctx context.Context) (res Result, err error) {
 			if !s.Shape().Equal(x.Shape()) {
 				panic(fmt.Errorf("the score returned shape %s for points of shape %s", s.Shape(), x.Shape()))
 			}
-			var noise *graph.Node
-			rng, noise = graph.RandomNormal(rng, x.Shape())
-			x = langevinStepNode(s, x, epsK, noise)
+			var z *graph.Node
+			rng, z = noise.Normal(rng, x.Shape())
+			x = langevinStepNode(s, x, epsK, z)
 		}
 		return x, rng
 	})

@@ -28,6 +28,7 @@ import (
 	"github.com/gosm/gosm/scorematching/batch"
 	"github.com/gosm/gosm/scorematching/loss"
 	"github.com/gosm/gosm/scorematching/network"
+	"github.com/gosm/gosm/scorematching/noise"
 )
 
 // Config holds the training hyperparameters. BlogConfig returns the blog's.
@@ -491,7 +492,7 @@ func LossModel(m network.Model, store *model.Store) loss.Model {
 			if dist == "uniform" {
 				return store.RandomUniform(g, shape)
 			}
-			return store.RandomNormal(g, shape)
+			return noise.NormalFromStore(store, g, shape)
 		},
 	}
 }
