@@ -8,11 +8,11 @@
 // generator's 32 random bits are all zero (probability 2^-32), and RandomNormal guards it with
 // max(u1, 1.4e-45), a subnormal float32; XLA's CPU backend treats subnormals as zero (the
 // optimised graph reads clamp(0, u1, ...), and log(max(0, 1.4e-45)) is -Inf there), so the guard
-// is gone and the value is +Inf. A notebook that samples 10,000 particles in 2 dimensions for a
-// few thousand steps on thirteen data sets draws about 10^9 such values, so a few percent of such
-// runs would meet one, and a particle (or a loss) would become Inf, then NaN. Normal guards u1
-// with 2^-32, the smallest non-zero value the float32 uniform takes, a normal number: every other
-// value is unchanged, so the library's random streams (and the rendered notebooks) stay the same.
+// is gone and the value is +Inf. Notebooks 04 and 05 each draw of the order of 10^8 normal values
+// (mostly the noise of their trainings), so a few percent of such runs would meet one, and a
+// particle or a loss would become Inf, then NaN. Normal guards u1 with 2^-32, the smallest
+// non-zero value the float32 uniform takes, a normal number: every other value is unchanged, so
+// the library's random streams (and the rendered notebooks) stay the same.
 package noise
 
 import (
